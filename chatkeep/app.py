@@ -1,0 +1,45 @@
+"""The composition root: production adapters wired into the use cases and the HTTP app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from chatkeep.config import Settings
+from chatkeep.http.app import build_app
+from chatkeep.locks import LocalKeyedLocks
+from chatkeep.repository.chat import InMemoryChatRepository
+from chatkeep.repository.chat_file import InMemoryChatFileRepository
+from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
+from chatkeep.repository.workspace import InMemoryWorkspaceRepository
+from chatkeep.storage.filesystem import FileSystemChatStorage
+from chatkeep.system import SystemClock, Uuid4Generator
+from chatkeep.usecase.interface import Clock, IdGenerator, Ports
+
+
+def build_ports(
+    data_dir: Path,
+    *,
+    default_quota_bytes: int,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Ports:
+    return Ports(
+        workspaces=InMemoryWorkspaceRepository(),
+        chats=InMemoryChatRepository(),
+        files=InMemoryChatFileRepository(),
+        sandboxes=InMemorySandboxSessionRepository(),
+        storage=FileSystemChatStorage(data_dir),
+        locks=LocalKeyedLocks(),
+        ids=ids or Uuid4Generator(),
+        clock=clock or SystemClock(),
+        default_quota_bytes=default_quota_bytes,
+    )
+
+
+def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> Starlette:
+    settings = settings or Settings()
+    if ports is None:
+        ports = build_ports(settings.data_dir, default_quota_bytes=settings.quota_bytes)
+    return build_app(ports, api_token=settings.api_token)

@@ -1,0 +1,101 @@
+"""`chatkeep serve`: configuration errors are one line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+
+import uvicorn
+from pydantic import ValidationError
+
+from chatkeep.app import create_app
+from chatkeep.config import Settings
+
+logger = logging.getLogger("chatkeep")
+
+
+class ConfigurationError(Exception):
+    pass
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="chatkeep", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", help="address to bind (CHATKEEP_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", help="port to bind, 0 for any (CHATKEEP_PORT, default 8080)")
+    serve.add_argument(
+        "--data-dir", help="where the bytes live (CHATKEEP_DATA_DIR, default ./data)"
+    )
+    serve.add_argument(
+        "--quota-bytes", help="quota of a new workspace (CHATKEEP_QUOTA_BYTES, default 1 GiB)"
+    )
+    serve.add_argument("--api-token", help="bearer token required on /v1 (CHATKEEP_API_TOKEN)")
+    return parser.parse_args(argv)
+
+
+def load_settings(args: argparse.Namespace) -> Settings:
+    flags = {
+        name: value
+        for name in ("host", "port", "data_dir", "quota_bytes", "api_token")
+        if (value := getattr(args, name)) is not None
+    }
+    try:
+        settings = Settings(**flags)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ConfigurationError(f"invalid {where}: {first['msg']}") from None
+    _require_writable(settings)
+    return settings
+
+
+def _require_writable(settings: Settings) -> None:
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=settings.data_dir):
+            pass
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigurationError(
+            f"data dir {settings.data_dir} is not writable: {reason}"
+        ) from None
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, logging one line with the bound address once it accepts requests."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        for server in self.servers:
+            for bound in server.sockets:
+                host, port = bound.getsockname()[:2]
+                logger.info("chatkeep ready on http://%s:%d", host, port)
+
+
+def serve(settings: Settings) -> None:
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        lifespan="on",
+        log_level="info",
+        access_log=False,
+    )
+    Server(config).run()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    try:
+        settings = load_settings(args)
+    except ConfigurationError as error:
+        print(f"chatkeep: {error}", file=sys.stderr)
+        return 2
+    serve(settings)
+    return 0

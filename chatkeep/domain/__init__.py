@@ -1,0 +1,1 @@
+"""Entities, value objects and domain errors: no I/O, no framework."""

@@ -1,0 +1,100 @@
+"""One error hierarchy; every error carries a stable, snake_case code."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class DomainError(Exception):
+    code: str = "domain_error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidRequestError(DomainError):
+    code = "invalid_request"
+
+
+class WorkspaceNotFoundError(DomainError):
+    code = "workspace_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("the caller has no workspace")
+
+
+class WorkspaceQuotaExceededError(DomainError):
+    code = "workspace_quota_exceeded"
+
+    def __init__(self, workspace_id: UUID, quota_bytes: int, needed_bytes: int) -> None:
+        super().__init__(
+            f"the write needs {needed_bytes} more bytes than the workspace quota "
+            f"of {quota_bytes} bytes leaves"
+        )
+        self.workspace_id = workspace_id
+        self.quota_bytes = quota_bytes
+        self.needed_bytes = needed_bytes
+
+
+class InsufficientStorageError(DomainError):
+    code = "insufficient_storage"
+
+    def __init__(self) -> None:
+        super().__init__("the disk is full; nothing was written")
+
+
+class ChatNotFoundError(DomainError):
+    code = "chat_not_found"
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(f"chat {chat_id} does not exist")
+        self.chat_id = chat_id
+
+
+class ChatHasActiveSandboxError(DomainError):
+    code = "chat_has_active_sandbox"
+
+    def __init__(self, chat_id: UUID) -> None:
+        super().__init__(f"chat {chat_id} has an active sandbox session")
+        self.chat_id = chat_id
+
+
+class ChatFileNotFoundError(DomainError):
+    code = "chat_file_not_found"
+
+    def __init__(self, file_id: str) -> None:
+        super().__init__(f"file {file_id} does not exist")
+        self.file_id = file_id
+
+
+class SandboxSessionNotFoundError(DomainError):
+    code = "sandbox_session_not_found"
+
+    def __init__(self, chat_id: UUID) -> None:
+        super().__init__(f"chat {chat_id} has no sandbox session")
+        self.chat_id = chat_id
+
+
+class InvalidAttachmentNameError(DomainError):
+    code = "invalid_attachment_name"
+
+
+class InvalidHistoryError(DomainError):
+    code = "invalid_history"
+
+
+class PreconditionFailedError(DomainError):
+    code = "precondition_failed"
+
+    def __init__(self, current_etag: str) -> None:
+        super().__init__("If-Match does not match the current ETag; nothing was written")
+        self.current_etag = current_etag
+
+
+class NameConflictError(DomainError):
+    code = "name_conflict"
+
+
+class ChecksumMismatchError(DomainError):
+    code = "checksum_mismatch"

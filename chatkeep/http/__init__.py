@@ -1,0 +1,1 @@
+"""The HTTP adapter: Starlette routes, pydantic schemas, error mapping."""

@@ -1,0 +1,56 @@
+"""The Starlette application: service routes, the /v1 API behind identity, one error table."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from chatkeep.http.errors import EXCEPTION_HANDLERS
+from chatkeep.http.identity import IdentityMiddleware
+from chatkeep.http.openapi import openapi_document
+from chatkeep.http.operation import Operation, routes_of
+from chatkeep.http.routes import chats, history, workspace
+from chatkeep.usecase.interface import Ports
+
+OPERATIONS: list[Operation] = [*workspace.OPERATIONS, *chats.OPERATIONS, *history.OPERATIONS]
+Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
+    document = openapi_document(OPERATIONS)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await ports.storage.start()
+        yield
+
+    v1_routes = [
+        # Mount strips the prefix, so the /v1 routes are declared with it and matched without.
+        Route(route.path.removeprefix("/v1"), route.endpoint, methods=route.methods)
+        for route in routes_of(OPERATIONS, ports)
+    ]
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi, methods=["GET"]),
+            Mount(
+                "/v1",
+                routes=v1_routes,
+                middleware=[Middleware(IdentityMiddleware, api_token=api_token)],
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )

@@ -1,0 +1,69 @@
+"""Reading request bodies: JSON bodies with their limits, raw bodies as a stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+from python_multipart.multipart import parse_options_header
+from starlette.requests import ClientDisconnect, Request
+
+from chatkeep.http.errors import RequestError
+
+MAX_JSON_BYTES = 1024 * 1024
+M = TypeVar("M", bound=BaseModel)
+
+
+def declared_length(request: Request) -> int | None:
+    value = request.headers.get("content-length")
+    if value is None:
+        return None
+    if not value.isdigit():
+        raise RequestError("invalid_request", "Content-Length must be a whole number")
+    return int(value)
+
+
+async def read_json(request: Request, model: type[M]) -> M:
+    """The body as `model`; an empty body means every field at its default.
+
+    Media type and declared size are judged from the headers before any byte is read.
+    """
+    length = declared_length(request)
+    has_body = (length or 0) > 0 or "transfer-encoding" in request.headers
+    content_type = request.headers.get("content-type")
+    if has_body and content_type:
+        media_type, _ = parse_options_header(content_type)
+        if media_type.lower() != b"application/json":
+            raise RequestError("unsupported_media_type", "the body must be application/json")
+    if length is not None and length > MAX_JSON_BYTES:
+        raise RequestError("request_too_large", f"a JSON body is at most {MAX_JSON_BYTES} bytes")
+    body = bytearray()
+    async for chunk in body_chunks(request):
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise RequestError(
+                "request_too_large", f"a JSON body is at most {MAX_JSON_BYTES} bytes"
+            )
+    if not body.strip():
+        return model()
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestError("invalid_request", _describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
+
+
+async def body_chunks(request: Request) -> AsyncIterator[bytes]:
+    """The raw body, chunk by chunk; a client that goes away mid-body is a bad request."""
+    try:
+        async for chunk in request.stream():
+            if chunk:
+                yield chunk
+    except ClientDisconnect:
+        raise RequestError("invalid_request", "the client closed the request mid-body") from None

@@ -1,0 +1,90 @@
+"""The JSON error model, and the one table from error codes to status codes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chatkeep.domain.errors import DomainError
+from chatkeep.http.schemas import ErrorBody, ErrorDetail
+
+logger = logging.getLogger("chatkeep.http")
+
+STATUS_BY_CODE: Mapping[str, int] = {
+    "user_id_required": 401,
+    "unauthorized": 401,
+    "invalid_user_id": 400,
+    "invalid_request": 400,
+    "invalid_attachment_name": 400,
+    "invalid_history": 400,
+    "checksum_mismatch": 400,
+    "workspace_not_found": 404,
+    "chat_not_found": 404,
+    "chat_file_not_found": 404,
+    "sandbox_session_not_found": 404,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "chat_has_active_sandbox": 409,
+    "name_conflict": 409,
+    "precondition_failed": 412,
+    "workspace_quota_exceeded": 413,
+    "request_too_large": 413,
+    "unsupported_media_type": 415,
+    "range_not_satisfiable": 416,
+    "internal_error": 500,
+    "insufficient_storage": 507,
+}
+_CODE_BY_HTTP_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+# The body of a refused request may still be on its way: do not wait for it.
+_CLOSE_AFTER = frozenset({"request_too_large", "workspace_quota_exceeded"})
+
+
+class RequestError(Exception):
+    """A request refused by the HTTP layer itself (identity, media type, size, syntax)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def error_response(code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json()
+    all_headers = dict(headers or {})
+    if code in _CLOSE_AFTER:
+        all_headers["Connection"] = "close"
+    return Response(body, STATUS_BY_CODE[code], all_headers, media_type="application/json")
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError | RequestError)
+    return error_response(exc.code, exc.message)
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = _CODE_BY_HTTP_STATUS.get(exc.status_code, "invalid_request")
+    message = f"no route for {request.method} {request.url.path}"
+    if code == "method_not_allowed":
+        message = f"{request.method} is not allowed on {request.url.path}"
+    elif code == "request_too_large":
+        message = "the request body is too large"
+    headers = {"Allow": exc.headers["Allow"]} if exc.headers and "Allow" in exc.headers else None
+    return error_response(code, message, headers)
+
+
+async def internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response("internal_error", "an unexpected error occurred; it has been logged")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    RequestError: domain_error,
+    HTTPException: http_exception,
+    Exception: internal_error,
+}

@@ -1,0 +1,1 @@
+"""The /v1 operations, one module per resource."""

@@ -1,0 +1,87 @@
+"""Request and response bodies; the OpenAPI document is generated from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr
+
+from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat
+from chatkeep.domain.workspace import Workspace, WorkspaceUsage
+
+# ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
+Timestamp = Annotated[
+    datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
+]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable snake_case error code.")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class Health(BaseModel):
+    status: str
+
+
+class WorkspacePut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quota_bytes: StrictInt | None = Field(default=None, ge=0)
+
+
+class WorkspaceOut(BaseModel):
+    workspace_id: UUID
+    user_id: UUID
+    created_at: Timestamp
+    quota_bytes: int
+    used_bytes: int
+
+    @classmethod
+    def of(cls, workspace: Workspace, usage: WorkspaceUsage) -> WorkspaceOut:
+        return cls(
+            workspace_id=workspace.workspace_id,
+            user_id=workspace.user_id,
+            created_at=workspace.created_at,
+            quota_bytes=usage.quota_bytes,
+            used_bytes=usage.used_bytes,
+        )
+
+
+class ChatCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+
+
+class ChatOut(BaseModel):
+    chat_id: UUID
+    workspace_id: UUID
+    title: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @classmethod
+    def of(cls, chat: Chat) -> ChatOut:
+        return cls(
+            chat_id=chat.chat_id,
+            workspace_id=chat.workspace_id,
+            title=chat.title,
+            created_at=chat.created_at,
+            updated_at=chat.updated_at,
+        )
+
+
+class ChatList(BaseModel):
+    chats: list[ChatOut]
+
+
+class HistoryWritten(BaseModel):
+    size_bytes: int = Field(description="Size of the history after the write.")
+    etag: str = Field(description="The new ETag, quotes included, usable as is in If-Match.")

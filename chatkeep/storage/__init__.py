@@ -1,0 +1,1 @@
+"""Filesystem adapter: chat directories, history.md, usage and quotas."""

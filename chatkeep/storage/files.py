@@ -1,0 +1,67 @@
+"""Opening and writing files inside a chat directory without trusting what is there."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from chatkeep.domain.errors import InsufficientStorageError
+
+READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+APPEND_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+# What opening a planted entry can answer: missing, a symlink, a socket or
+# reader-less FIFO, a directory opened for writing.
+_NOT_A_FILE = frozenset({errno.ENOENT, errno.ELOOP, errno.ENXIO, errno.EISDIR, errno.EOPNOTSUPP})
+_DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def open_regular(dir_fd: int, name: str, flags: int) -> tuple[int, os.stat_result] | None:
+    """Open `name` if it is a regular file reached without a link; None otherwise.
+
+    O_NONBLOCK keeps a FIFO from blocking the open; fstat on the descriptor then
+    rejects whatever is not a regular file.
+    """
+    try:
+        fd = os.open(name, flags, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno in _NOT_A_FILE:
+            return None
+        raise
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        return None
+    return fd, info
+
+
+def lstat_entry(dir_fd: int, name: str) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def fsync_dir(dir_fd: int) -> None:
+    os.fsync(dir_fd)
+
+
+@contextmanager
+def disk_full_is_domain_error() -> Iterator[None]:
+    """Turn ENOSPC / EDQUOT into the domain's insufficient_storage error."""
+    try:
+        yield
+    except OSError as error:
+        if error.errno in _DISK_FULL:
+            raise InsufficientStorageError() from error
+        raise

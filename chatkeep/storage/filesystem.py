@@ -1,0 +1,264 @@
+"""The ChatStorage port on a local filesystem.
+
+    <data>/workspaces/<workspace_id>/chats/<chat_id>/history.md   what a sandbox sees
+    <data>/tmp/       bodies being received, trees being deleted
+    <data>/journal/   append intents (see journal.py)
+
+tmp/ is on the same filesystem as workspaces/, so a rename publishes a file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+from uuid import UUID, uuid4
+
+import anyio.to_thread
+
+from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
+from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.locks import LocalKeyedLocks
+from chatkeep.storage import history
+from chatkeep.storage.etag import MtimeStamper
+from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, fsync_dir
+from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.spool import Spool
+from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
+from chatkeep.storage.usage import Reservation, UsageLedger
+
+T = TypeVar("T")
+MEMORY_SPOOL_BYTES = 1024 * 1024
+READ_CHUNK_BYTES = 256 * 1024
+
+
+class FileSystemChatStorage:
+    def __init__(self, data_dir: Path) -> None:
+        self._root = data_dir.resolve()
+        self._workspaces = self._root / "workspaces"
+        self._tmp = self._root / "tmp"
+        self._journal_dir = self._root / "journal"
+        self._chat_locks = LocalKeyedLocks()
+        self._ledger = UsageLedger(self._count_workspace)
+        self._stamper = MtimeStamper()
+        self._tmp_fd = -1
+        self._journal: AppendJournal | None = None
+
+    async def start(self) -> None:
+        await anyio.to_thread.run_sync(self._start)
+
+    def _start(self) -> None:
+        for directory in (self._workspaces, self._tmp, self._journal_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self._tmp_fd = os.open(self._tmp, DIR_FLAGS)
+        # Whatever is in tmp/ is a body or a deletion that a crash interrupted.
+        for name in os.listdir(self._tmp_fd):
+            remove_entry(self._tmp_fd, name)
+        self._journal = AppendJournal(os.open(self._journal_dir, DIR_FLAGS))
+        self._journal.recover(self._try_open_chat_dir)
+
+    async def close(self) -> None:
+        if self._tmp_fd >= 0:
+            os.close(self._tmp_fd)
+            self._tmp_fd = -1
+
+    def chat_dir(self, workspace_id: UUID, chat_id: UUID) -> Path:
+        return self._workspaces / str(workspace_id) / "chats" / str(chat_id)
+
+    # Workspaces
+
+    async def create_workspace(self, workspace_id: UUID) -> None:
+        path = self._workspaces / str(workspace_id) / "chats"
+        await anyio.to_thread.run_sync(partial(path.mkdir, parents=True, exist_ok=True))
+
+    async def delete_workspace(self, workspace_id: UUID) -> None:
+        await self._run(partial(self._trash, self._workspaces, str(workspace_id)))
+        self._ledger.forget(workspace_id)
+
+    async def workspace_used_bytes(self, workspace_id: UUID) -> int:
+        return await self._ledger.used_bytes(workspace_id)
+
+    async def _count_workspace(self, workspace_id: UUID) -> int:
+        return await anyio.to_thread.run_sync(partial(self._count_tree, workspace_id))
+
+    def _count_tree(self, workspace_id: UUID) -> int:
+        try:
+            fd = os.open(self._workspaces / str(workspace_id) / "chats", DIR_FLAGS)
+        except FileNotFoundError:
+            return 0
+        try:
+            return regular_file_bytes(fd)
+        finally:
+            os.close(fd)
+
+    # Chats
+
+    async def create_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
+        await self._run(partial(self._create_chat, self.chat_dir(workspace_id, chat_id)))
+
+    def _create_chat(self, path: Path) -> None:
+        path.mkdir()
+        chat_fd = os.open(path, DIR_FLAGS)
+        try:
+            os.close(os.open(HISTORY_FILE_NAME, NEW_FILE_FLAGS, 0o666, dir_fd=chat_fd))
+            fsync_dir(chat_fd)
+        finally:
+            os.close(chat_fd)
+
+    async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
+        async with self._chat_locks.hold(str(chat_id)):
+            chats = self._workspaces / str(workspace_id) / "chats"
+            freed = await self._run(partial(self._trash, chats, str(chat_id)))
+            self._ledger.add(workspace_id, -freed)
+
+    def _trash(self, parent: Path, name: str) -> int:
+        """Move `parent/name` out of sight, then delete it; return its regular-file bytes."""
+        parent_fd = os.open(parent, DIR_FLAGS)
+        trash_name = f"{uuid4().hex}.trash"
+        try:
+            os.rename(name, trash_name, src_dir_fd=parent_fd, dst_dir_fd=self._tmp_fd)
+        except FileNotFoundError:
+            return 0
+        finally:
+            os.close(parent_fd)
+        trashed = os.open(trash_name, DIR_FLAGS, dir_fd=self._tmp_fd)
+        try:
+            freed = regular_file_bytes(trashed)
+        finally:
+            os.close(trashed)
+        remove_entry(self._tmp_fd, trash_name)
+        return freed
+
+    def _open_chat_dir(self, workspace_id: UUID, chat_id: UUID) -> int:
+        chat_fd = self._try_open_chat_dir(workspace_id, chat_id)
+        if chat_fd is None:
+            raise ChatNotFoundError(str(chat_id))
+        return chat_fd
+
+    def _try_open_chat_dir(self, workspace_id: UUID, chat_id: UUID) -> int | None:
+        try:
+            return os.open(self.chat_dir(workspace_id, chat_id), DIR_FLAGS)
+        except OSError as error:
+            if error.errno in {errno.ENOENT, errno.ENOTDIR, errno.ELOOP}:
+                return None
+            raise
+
+    def _in_chat_dir(self, workspace_id: UUID, chat_id: UUID, action: Callable[[int], T]) -> T:
+        chat_fd = self._open_chat_dir(workspace_id, chat_id)
+        try:
+            return action(chat_fd)
+        finally:
+            os.close(chat_fd)
+
+    # History
+
+    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> history.FileHistoryReader:
+        reader = partial(
+            history.open_history_reader, chunk_size=READ_CHUNK_BYTES, head_limit=READ_CHUNK_BYTES
+        )
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
+
+    async def replace_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        if_match: IfMatch | None,
+    ) -> HistoryVersion:
+        return await self._write_history(
+            workspace_id, chat_id, body, quota_bytes, if_match, append=False
+        )
+
+    async def append_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        if_match: IfMatch | None,
+    ) -> HistoryVersion:
+        return await self._write_history(
+            workspace_id, chat_id, body, quota_bytes, if_match, append=True
+        )
+
+    async def _write_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        quota_bytes: int,
+        if_match: IfMatch | None,
+        *,
+        append: bool,
+    ) -> HistoryVersion:
+        current = await self._history_state(workspace_id, chat_id)
+        _check(if_match, current)
+        credit = 0 if append else current.freed
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes, credit)
+        spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
+        try:
+            await _receive(body, spool, reservation)
+            async with self._chat_locks.hold(str(chat_id)):
+                current = await self._history_state(workspace_id, chat_id)
+                _check(if_match, current)
+                in_place = append and current.appendable
+                kept = current.version.size_bytes if append and current.regular else 0
+                reservation.require(spool.size + (0 if in_place else kept - current.freed))
+                written, appended = await self._run(
+                    partial(self._publish, workspace_id, chat_id, spool, in_place, append)
+                )
+                if appended:
+                    reservation.commit(written.st_size - current.version.size_bytes)
+                else:
+                    reservation.commit(written.st_size - current.freed)
+                return history.version_of(written)
+        finally:
+            reservation.release()
+            await anyio.to_thread.run_sync(spool.discard)
+
+    def _publish(
+        self, workspace_id: UUID, chat_id: UUID, spool: Spool, in_place: bool, keep_old: bool
+    ) -> tuple[os.stat_result, bool]:
+        """Write the spool out; answer the new file's stat and whether it was appended in place."""
+
+        def publish(chat_fd: int) -> tuple[os.stat_result, bool]:
+            if in_place:
+                assert self._journal is not None
+                appended = history.append_in_place(
+                    chat_fd, spool, self._stamper, self._journal, (workspace_id, chat_id)
+                )
+                if appended is not None:
+                    return appended, True
+            written = history.write_new_history(
+                chat_fd, self._tmp_fd, spool, self._stamper, keep_old=keep_old
+            )
+            return written, False
+
+        return self._in_chat_dir(workspace_id, chat_id, publish)
+
+    async def _history_state(self, workspace_id: UUID, chat_id: UUID) -> history.HistoryState:
+        state = partial(self._in_chat_dir, workspace_id, chat_id, history.history_state)
+        return await anyio.to_thread.run_sync(state)
+
+    async def _run(self, action: Callable[[], T]) -> T:
+        with disk_full_is_domain_error():
+            return await anyio.to_thread.run_sync(action)
+
+
+def _check(if_match: IfMatch | None, current: history.HistoryState) -> None:
+    if if_match is not None and not if_match.matches(current.version.etag):
+        raise PreconditionFailedError(current.version.etag)
+
+
+async def _receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reservation) -> None:
+    async for chunk in body:
+        if chunk:
+            reservation.grow(len(chunk))
+            await spool.write(chunk)

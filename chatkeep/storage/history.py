@@ -1,0 +1,189 @@
+"""Blocking history operations on an open chat directory; run them in a worker thread."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from functools import partial
+from uuid import UUID
+
+import anyio.to_thread
+
+from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.history import HistoryVersion
+from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
+from chatkeep.storage.files import (
+    APPEND_FLAGS,
+    READ_FLAGS,
+    fsync_dir,
+    lstat_entry,
+    open_regular,
+)
+from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
+from chatkeep.storage.tree import remove_entry
+
+ABSENT = HistoryVersion(0, ABSENT_ETAG)
+ChatKey = tuple[UUID, UUID]
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryState:
+    """The history as a write finds it."""
+
+    version: HistoryVersion
+    regular: bool
+    # Bytes that replacing the file frees: none while another hard link holds them.
+    freed: int
+
+    @property
+    def appendable(self) -> bool:
+        return self.regular and self.freed == self.version.size_bytes
+
+
+def history_state(chat_fd: int) -> HistoryState:
+    info = lstat_entry(chat_fd, HISTORY_FILE_NAME)
+    if info is None or not stat.S_ISREG(info.st_mode):
+        return HistoryState(ABSENT, regular=False, freed=0)
+    freed = info.st_size if info.st_nlink == 1 else 0
+    return HistoryState(HistoryVersion(info.st_size, etag_of(info)), regular=True, freed=freed)
+
+
+def version_of(info: os.stat_result) -> HistoryVersion:
+    return HistoryVersion(info.st_size, etag_of(info))
+
+
+def append_in_place(
+    chat_fd: int, spool: Spool, stamper: MtimeStamper, journal: AppendJournal, chat: ChatKey
+) -> os.stat_result | None:
+    """Append to the history's own inode; None when it is not a lone regular file."""
+    opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
+    if opened is None:
+        return None
+    fd, before = opened
+    try:
+        if before.st_nlink != 1:
+            return None
+        intent = journal.record(*chat, before)
+        try:
+            spool.copy_to(fd)
+            stamper.stamp(fd)
+            os.fsync(fd)
+        except BaseException:
+            # Should the cut fail too, the intent stays and start-up cuts instead.
+            os.ftruncate(fd, before.st_size)
+            journal.clear(intent)
+            raise
+        journal.clear(intent)
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
+
+
+def write_new_history(
+    chat_fd: int, temp_dir_fd: int, spool: Spool, stamper: MtimeStamper, *, keep_old: bool
+) -> os.stat_result:
+    """Publish a new history file: the old content first if `keep_old`, then the spool."""
+    taken = None if keep_old else spool.take_file()
+    fd, name = taken if taken is not None else create_temp_file(temp_dir_fd)
+    try:
+        if taken is None:
+            if keep_old:
+                _copy_old_history(chat_fd, fd)
+            spool.copy_to(fd)
+        stamper.stamp(fd)
+        os.fsync(fd)
+        _install(temp_dir_fd, name, chat_fd)
+        fsync_dir(chat_fd)
+        return os.fstat(fd)
+    except BaseException:
+        discard_temp_file(temp_dir_fd, fd, name)
+        raise
+    finally:
+        _close_quietly(fd)
+
+
+def _copy_old_history(chat_fd: int, fd: int) -> None:
+    opened = open_regular(chat_fd, HISTORY_FILE_NAME, READ_FLAGS)
+    if opened is None:
+        return
+    old_fd, info = opened
+    try:
+        offset = 0
+        while offset < info.st_size:
+            sent = os.copy_file_range(old_fd, fd, info.st_size - offset, offset)
+            if sent == 0:
+                break
+            offset += sent
+    finally:
+        os.close(old_fd)
+
+
+def _install(temp_dir_fd: int, name: str, chat_fd: int) -> None:
+    """Rename the temp file over history.md; a planted directory there is removed first."""
+    try:
+        os.rename(name, HISTORY_FILE_NAME, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
+    except OSError as error:
+        if error.errno not in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
+            raise
+        remove_entry(chat_fd, HISTORY_FILE_NAME)
+        os.rename(name, HISTORY_FILE_NAME, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
+
+
+def _close_quietly(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+class FileHistoryReader:
+    """An open history.md: `version` and the bytes come from the same descriptor."""
+
+    def __init__(
+        self, fd: int | None, version: HistoryVersion, head: bytes | None, chunk_size: int
+    ) -> None:
+        self._fd = fd
+        self._version = version
+        self._head = head
+        self._chunk_size = chunk_size
+
+    @property
+    def version(self) -> HistoryVersion:
+        return self._version
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        if self._head is not None:
+            if self._head:
+                yield self._head
+            return
+        offset = 0
+        while self._fd is not None and offset < self._version.size_bytes:
+            size = min(self._chunk_size, self._version.size_bytes - offset)
+            chunk = await anyio.to_thread.run_sync(partial(os.pread, self._fd, size, offset))
+            if not chunk:
+                return
+            offset += len(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)
+
+
+def open_history_reader(chat_fd: int, chunk_size: int, head_limit: int) -> FileHistoryReader:
+    opened = open_regular(chat_fd, HISTORY_FILE_NAME, READ_FLAGS)
+    if opened is None:
+        return FileHistoryReader(None, ABSENT, b"", chunk_size)
+    fd, info = opened
+    version = version_of(info)
+    if info.st_size > head_limit:
+        return FileHistoryReader(fd, version, None, chunk_size)
+    try:
+        head = os.pread(fd, info.st_size, 0)
+    finally:
+        os.close(fd)
+    return FileHistoryReader(None, version, head, chunk_size)

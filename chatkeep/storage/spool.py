@@ -1,0 +1,78 @@
+"""A request body received before it is published: in memory while small, else a temp file."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from functools import partial
+
+import anyio.to_thread
+
+from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, write_all
+
+COPY_CHUNK = 1024 * 1024
+
+
+class Spool:
+    def __init__(self, temp_dir_fd: int, memory_limit: int) -> None:
+        self._temp_dir_fd = temp_dir_fd
+        self._memory_limit = memory_limit
+        self._buffer = bytearray()
+        self._fd: int | None = None
+        self._name: str | None = None
+        self.size = 0
+
+    async def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self._fd is None and self.size <= self._memory_limit:
+            self._buffer += chunk
+            return
+        await anyio.to_thread.run_sync(partial(self._write_to_file, chunk))
+
+    def _write_to_file(self, chunk: bytes) -> None:
+        with disk_full_is_domain_error():
+            if self._fd is None:
+                self._fd, self._name = create_temp_file(self._temp_dir_fd)
+                write_all(self._fd, self._buffer)
+                self._buffer = bytearray()
+            write_all(self._fd, chunk)
+
+    def copy_to(self, fd: int) -> None:
+        """Write every byte received to `fd` (blocking: run it in a worker thread)."""
+        if self._fd is None:
+            write_all(fd, self._buffer)
+            return
+        offset = 0
+        while offset < self.size:
+            # pread + write: copy_file_range refuses an O_APPEND destination.
+            chunk = os.pread(self._fd, min(COPY_CHUNK, self.size - offset), offset)
+            if not chunk:
+                break
+            write_all(fd, chunk)
+            offset += len(chunk)
+
+    def take_file(self) -> tuple[int, str] | None:
+        """Hand over the temp file (fd, name in the temp dir), if the body went to disk."""
+        if self._fd is None or self._name is None:
+            return None
+        taken = self._fd, self._name
+        self._fd = self._name = None
+        return taken
+
+    def discard(self) -> None:
+        if self._fd is not None and self._name is not None:
+            discard_temp_file(self._temp_dir_fd, self._fd, self._name)
+        self._fd = self._name = None
+        self._buffer = bytearray()
+
+
+def create_temp_file(temp_dir_fd: int) -> tuple[int, str]:
+    name = f"{uuid.uuid4().hex}.part"
+    return os.open(name, NEW_FILE_FLAGS, 0o666, dir_fd=temp_dir_fd), name
+
+
+def discard_temp_file(temp_dir_fd: int, fd: int, name: str) -> None:
+    os.close(fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(name, dir_fd=temp_dir_fd)

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from chatkeep.domain.errors import ChatHasActiveSandboxError
+from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
+from chatkeep.usecase.interface import Ports
+
+
+async def delete_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
+    """Remove the chat's directory and metadata; refuse while a sandbox is active on it."""
+    async with ports.locks.hold(workspace_lock(user_id)), ports.locks.hold(chat_lock(chat_id)):
+        workspace, chat = await require_chat(ports, user_id, chat_id)
+        session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
+        if session is not None and session.is_active(ports.clock.now()):
+            raise ChatHasActiveSandboxError(chat.chat_id)
+        await ports.storage.delete_chat(workspace.workspace_id, chat.chat_id)
+        await ports.files.delete_by_chat_id(chat.chat_id)
+        await ports.sandboxes.delete_by_chat_id(chat.chat_id)
+        await ports.chats.delete(chat.chat_id)

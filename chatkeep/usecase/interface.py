@@ -1,0 +1,161 @@
+"""Ports the use cases depend on; adapters in repository/ and storage/ implement them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.domain.workspace import Workspace
+
+
+class WorkspaceRepository(Protocol):
+    async def get(self, workspace_id: UUID) -> Workspace | None: ...
+
+    async def get_by_user_id(self, user_id: UUID) -> Workspace | None: ...
+
+    async def get_or_add(self, workspace: Workspace) -> Workspace:
+        """Store `workspace` unless its user has one already; return the user's workspace."""
+        ...
+
+    async def save(self, workspace: Workspace) -> None: ...
+
+    async def delete(self, workspace_id: UUID) -> None: ...
+
+
+class ChatRepository(Protocol):
+    async def get(self, chat_id: UUID) -> Chat | None: ...
+
+    async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
+        """Oldest first."""
+        ...
+
+    async def save(self, chat: Chat) -> None: ...
+
+    async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
+        """Move `updated_at` forward to `at` (or just past its current value); None if gone."""
+        ...
+
+    async def delete(self, chat_id: UUID) -> None: ...
+
+
+class ChatFileRepository(Protocol):
+    async def get(self, file_id: UUID) -> ChatFile | None: ...
+
+    async def get_by_chat_id_and_name(
+        self, chat_id: UUID, name: ChatAttachmentName
+    ) -> ChatFile | None: ...
+
+    async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
+        """Oldest first."""
+        ...
+
+    async def save(self, chat_file: ChatFile) -> None:
+        """Store `chat_file`; another file of the same chat and name is replaced."""
+        ...
+
+    async def delete(self, file_id: UUID) -> None: ...
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None: ...
+
+
+class SandboxSessionRepository(Protocol):
+    async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None: ...
+
+    async def save(self, session: SandboxSession) -> None:
+        """Store `session` as the one session of its chat."""
+        ...
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None: ...
+
+
+class HistoryReader(Protocol):
+    """An open history: version and bytes come from the same open file."""
+
+    @property
+    def version(self) -> HistoryVersion: ...
+
+    def chunks(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+class ChatStorage(Protocol):
+    """The bytes of workspaces and chats, and the quota that bounds them."""
+
+    async def start(self) -> None:
+        """Prepare the storage and repair what a crash left behind."""
+        ...
+
+    async def create_workspace(self, workspace_id: UUID) -> None: ...
+
+    async def delete_workspace(self, workspace_id: UUID) -> None: ...
+
+    async def workspace_used_bytes(self, workspace_id: UUID) -> int: ...
+
+    async def create_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
+        """Create the chat directory with an empty history."""
+        ...
+
+    async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None: ...
+
+    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> HistoryReader:
+        """Open the history for reading; the caller closes the reader."""
+        ...
+
+    async def replace_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        if_match: IfMatch | None,
+    ) -> HistoryVersion: ...
+
+    async def append_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        if_match: IfMatch | None,
+    ) -> HistoryVersion: ...
+
+
+class KeyedLocks(Protocol):
+    """Mutual exclusion by key, for check-then-act sequences across awaits."""
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class IdGenerator(Protocol):
+    def new(self) -> UUID: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Ports:
+    """Everything a use case may depend on, wired by the composition root."""
+
+    workspaces: WorkspaceRepository
+    chats: ChatRepository
+    files: ChatFileRepository
+    sandboxes: SandboxSessionRepository
+    storage: ChatStorage
+    locks: KeyedLocks
+    ids: IdGenerator
+    clock: Clock
+    default_quota_bytes: int
