@@ -79,8 +79,9 @@ class Reservation:
         self._claim = 0
 
     def grow(self, size: int) -> None:
-        self._received += size
-        self._set_claim(max(0, self._received - self._credit))
+        received = self._received + size
+        self._set_claim(max(0, received - self._credit))
+        self._received = received
 
     def require(self, delta: int) -> None:
         """Claim exactly the net growth `delta` that publishing will cause."""

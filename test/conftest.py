@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from chatkeep.app import build_ports
+from chatkeep.config import Settings
+from chatkeep.http.app import build_app
+from chatkeep.storage.filesystem import FileSystemChatStorage
+from chatkeep.usecase.interface import Ports
+
+START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that moves only when a test moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+async def ports(data_dir: Path, clock: FakeClock) -> AsyncIterator[Ports]:
+    ports = build_ports(data_dir, default_quota_bytes=Settings().quota_bytes, clock=clock)
+    await ports.storage.start()
+    yield ports
+    assert isinstance(ports.storage, FileSystemChatStorage)
+    await ports.storage.close()
+
+
+@pytest.fixture
+def api_token() -> str | None:
+    return None
+
+
+@pytest.fixture
+def app(ports: Ports, api_token: str | None) -> Starlette:
+    return build_app(ports, api_token=api_token)
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://chatkeep.test") as client:
+        yield client
+
+
+@pytest.fixture
+def user() -> dict[str, str]:
+    """Headers of a fresh user."""
+    return {"X-User-Id": str(uuid.uuid4())}
+
+
+async def make_chat(client: httpx.AsyncClient, headers: dict[str, str], **body: object) -> str:
+    """Ensure the user's workspace and create a chat in it; answer the chat id."""
+    quota = body.pop("quota_bytes", None)
+    workspace = {} if quota is None else {"quota_bytes": quota}
+    assert (await client.put("/v1/workspace", headers=headers, json=workspace)).is_success
+    created = await client.post("/v1/chats", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    return str(created.json()["chat_id"])
+
+
+def chat_path(data_dir: Path, workspace_id: str, chat_id: str) -> Path:
+    return data_dir / "workspaces" / workspace_id / "chats" / chat_id
