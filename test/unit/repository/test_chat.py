@@ -40,7 +40,8 @@ async def test_touch_moves_updated_at_and_stores_it() -> None:
     item = chat(uuid.uuid4())
     await repo.save(item)
     touched = await repo.touch(item.chat_id, START)
-    assert touched is not None and touched.updated_at > item.updated_at
+    assert touched is not None
+    assert touched.updated_at > item.updated_at
     assert await repo.get(item.chat_id) == touched
     await repo.delete(item.chat_id)
     assert await repo.get(item.chat_id) is None

@@ -29,7 +29,8 @@ async def test_new_chat_has_an_empty_regular_history(
 ) -> None:
     """create_chat makes the directory with an empty history.md."""
     path = history_path(storage, chat)
-    assert path.is_file() and not path.is_symlink()
+    assert path.is_file()
+    assert not path.is_symlink()
     assert path.read_bytes() == b""
     assert await read_all(storage, chat) == b""
 
@@ -155,7 +156,8 @@ async def test_absent_history_reads_empty(storage: FileSystemChatStorage, chat: 
     """A history.md that a sandbox removed reads as empty with the absent ETag."""
     history_path(storage, chat).unlink()
     reader = await storage.open_history(*chat)
-    assert reader.version.size_bytes == 0 and reader.version.etag == ABSENT_ETAG
+    assert reader.version.size_bytes == 0
+    assert reader.version.etag == ABSENT_ETAG
     await reader.aclose()
     version = await storage.append_history(*chat, body(b"back"), quota_bytes=QUOTA, if_match=None)
     assert version.size_bytes == 4

@@ -38,7 +38,8 @@ async def test_symlinked_history_reads_empty_and_is_replaced(
     assert await read_all(storage, chat) == b""
     await storage.append_history(*chat, body(b"mine"), quota_bytes=QUOTA, if_match=None)
     assert host_file.read_bytes() == b"host secret"
-    assert not history.is_symlink() and history.read_bytes() == b"mine"
+    assert not history.is_symlink()
+    assert history.read_bytes() == b"mine"
 
 
 async def test_replace_over_symlink_leaves_the_target(
@@ -48,7 +49,8 @@ async def test_replace_over_symlink_leaves_the_target(
     history = plant_symlink(storage, chat, host_file)
     await storage.replace_history(*chat, body(b"new"), quota_bytes=QUOTA, if_match=None)
     assert host_file.read_bytes() == b"host secret"
-    assert not history.is_symlink() and history.read_bytes() == b"new"
+    assert not history.is_symlink()
+    assert history.read_bytes() == b"new"
 
 
 async def test_fifo_history_neither_blocks_nor_is_written(
@@ -60,7 +62,8 @@ async def test_fifo_history_neither_blocks_nor_is_written(
     os.mkfifo(history)
     assert await read_all(storage, chat) == b""
     await storage.append_history(*chat, body(b"after fifo"), quota_bytes=QUOTA, if_match=None)
-    assert history.is_file() and history.read_bytes() == b"after fifo"
+    assert history.is_file()
+    assert history.read_bytes() == b"after fifo"
 
 
 async def test_fifo_with_a_reader_is_not_written_into(

@@ -23,9 +23,11 @@ async def test_ensure_creates_once_then_answers_the_same_workspace(ports: Ports)
     user = uuid.uuid4()
     created, usage, was_created = await ensure_workspace(ports, user, None)
     again, _, created_again = await ensure_workspace(ports, user, None)
-    assert was_created and not created_again
+    assert was_created
+    assert not created_again
     assert again == created
-    assert usage.used_bytes == 0 and usage.quota_bytes == ports.default_quota_bytes
+    assert usage.used_bytes == 0
+    assert usage.quota_bytes == ports.default_quota_bytes
 
 
 async def test_concurrent_ensures_make_one_workspace(ports: Ports) -> None:
@@ -42,7 +44,9 @@ async def test_ensure_with_quota_updates_an_existing_workspace(ports: Ports) -> 
     workspace, _, _ = await ensure_workspace(ports, user, 10)
     assert workspace.quota_bytes == 10
     updated, usage, created = await ensure_workspace(ports, user, 20)
-    assert not created and updated.quota_bytes == 20 and usage.quota_bytes == 20
+    assert not created
+    assert updated.quota_bytes == 20
+    assert usage.quota_bytes == 20
     assert (await get_workspace(ports, user))[0].quota_bytes == 20
 
 
