@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, Router
 
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import IdentityMiddleware
@@ -41,16 +41,19 @@ def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
         Route(route.path.removeprefix("/v1"), route.endpoint, methods=route.methods)
         for route in routes_of(OPERATIONS, ports)
     ]
-    return Starlette(
+    # An API answers a path it does not know with 404, not a redirect to a guess.
+    app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
             Mount(
                 "/v1",
-                routes=v1_routes,
+                app=Router(v1_routes, redirect_slashes=False),
                 middleware=[Middleware(IdentityMiddleware, api_token=api_token)],
             ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    app.router.redirect_slashes = False
+    return app

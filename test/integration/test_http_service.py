@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import dataclasses
+import uuid
+
+import httpx
+import pytest
+from starlette.routing import Mount
+
+from chatkeep.http.app import build_app
+from chatkeep.usecase.interface import Ports
+
+
+async def test_healthz_needs_no_identity(client: httpx.AsyncClient) -> None:
+    """GET /healthz answers ok without any header."""
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_openapi_documents_every_v1_route(client: httpx.AsyncClient, ports: Ports) -> None:
+    """Every /v1 route and method of the app appears in /openapi.json with its schemas."""
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["openapi"].startswith("3.")
+    mount = next(r for r in build_app(ports).routes if isinstance(r, Mount))
+    for route in mount.routes:
+        path = "/v1" + route.path  # type: ignore[attr-defined]
+        for method in route.methods - {"HEAD"}:  # type: ignore[attr-defined]
+            operation = document["paths"][path][method.lower()]
+            assert operation["responses"], (method, path)
+    schemas = document["components"]["schemas"]
+    assert {"WorkspaceOut", "ChatOut", "ErrorBody", "HistoryWritten"} <= set(schemas)
+    put_workspace = document["paths"]["/v1/workspace"]["put"]
+    assert put_workspace["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/WorkspacePut"
+    }
+
+
+class BrokenClock:
+    def now(self) -> object:
+        raise RuntimeError("the clock broke")
+
+
+async def test_unexpected_failure_is_a_json_500(
+    ports: Ports, user: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An unexpected exception answers 500 internal_error as JSON and is logged."""
+    broken = build_app(dataclasses.replace(ports, clock=BrokenClock()))  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=broken, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.put("/v1/workspace", headers=user)
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "the clock broke" not in response.text
+    assert "the clock broke" in caplog.text
+
+
+async def test_unknown_route_and_method(client: httpx.AsyncClient, user: dict[str, str]) -> None:
+    """Unknown /v1 paths are 404 not_found; a wrong method is 405 with Allow."""
+    missing = await client.get("/v1/nothing-here", headers=user)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong = await client.patch("/v1/workspace", headers=user)
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "HEAD", "PUT", "DELETE"}
+
+
+async def test_unknown_path_outside_v1_is_json_404(client: httpx.AsyncClient) -> None:
+    """Even outside /v1, an unknown path answers a JSON error, not HTML."""
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+async def test_ids_in_paths_match_case_insensitively(
+    client: httpx.AsyncClient, user: dict[str, str]
+) -> None:
+    """An upper-case chat id in the path finds the chat."""
+    await client.put("/v1/workspace", headers=user)
+    chat_id = (await client.post("/v1/chats", headers=user)).json()["chat_id"]
+    response = await client.get(f"/v1/chats/{chat_id.upper()}", headers=user)
+    assert response.status_code == 200
+    assert response.json()["chat_id"] == chat_id
+    assert uuid.UUID(chat_id)
