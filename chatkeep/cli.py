@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import socket
 import sys
 import tempfile
 from collections.abc import Sequence
+from types import FrameType
 
 import uvicorn
 from pydantic import ValidationError
@@ -77,7 +79,14 @@ class Server(uvicorn.Server):
                 logger.info("chatkeep ready on http://%s:%d", host, port)
 
 
+def _exit_quietly(signal_number: int, frame: FrameType | None) -> None:
+    """After its graceful shutdown uvicorn raises the signal again, for the previous
+    handler; this handler makes that a normal exit instead of a KeyboardInterrupt."""
+
+
 def serve(settings: Settings) -> None:
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, _exit_quietly)
     config = uvicorn.Config(
         create_app(settings),
         host=settings.host,
