@@ -6,41 +6,53 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from chatkeep.usecase.interface import HistoryReader
+from chatkeep.usecase.interface import FileReader
 
 
 class ReaderResponse(Response):
-    """Streams an open reader and always closes it; stops reading when the client leaves."""
+    """Streams `length` bytes of an open reader from `offset`, and always closes it.
+
+    It stops reading as soon as the client goes away: uvicorn silently drops what
+    is sent to a closed connection, so only watching for http.disconnect tells.
+    """
 
     def __init__(
-        self, reader: HistoryReader, size: int, media_type: str, headers: Mapping[str, str]
+        self,
+        reader: FileReader,
+        media_type: str,
+        headers: Mapping[str, str],
+        *,
+        status_code: int = 200,
+        offset: int = 0,
+        length: int | None = None,
     ) -> None:
         self.reader = reader
-        self.status_code = 200
+        self.offset = offset
+        self.length = reader.size_bytes - offset if length is None else length
+        self.status_code = status_code
         self.media_type = media_type
         self.background = None
-        self.init_headers({**headers, "content-length": str(size)})
+        self.init_headers({**headers, "content-length": str(self.length)})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            if scope["method"] != "HEAD":
+            start = {"type": "http.response.start", "status": self.status_code}
+            await send({**start, "headers": self.raw_headers})
+            if scope["method"] != "HEAD" and self.length > 0:
                 async with anyio.create_task_group() as group:
-
-                    async def stream() -> None:
-                        async for chunk in self.reader.chunks():
-                            await send(
-                                {"type": "http.response.body", "body": chunk, "more_body": True}
-                            )
-                        group.cancel_scope.cancel()
-
-                    async def watch() -> None:
-                        while (await receive())["type"] != "http.disconnect":
-                            pass
-                        group.cancel_scope.cancel()
-
-                    group.start_soon(stream)
-                    group.start_soon(watch)
+                    group.start_soon(self._stream, send, group.cancel_scope)
+                    group.start_soon(_until_disconnect, receive, group.cancel_scope)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             await self.reader.aclose()
+
+    async def _stream(self, send: Send, scope: anyio.CancelScope) -> None:
+        async for chunk in self.reader.chunks(self.offset, self.length):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        scope.cancel()
+
+
+async def _until_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()

@@ -27,13 +27,13 @@ from chatkeep.storage import history
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, fsync_dir
 from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.reader import FileReader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
 from chatkeep.storage.usage import Reservation, UsageLedger
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
-READ_CHUNK_BYTES = 256 * 1024
 
 
 class FileSystemChatStorage:
@@ -156,11 +156,9 @@ class FileSystemChatStorage:
 
     # History
 
-    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> history.FileHistoryReader:
-        reader = partial(
-            history.open_history_reader, chunk_size=READ_CHUNK_BYTES, head_limit=READ_CHUNK_BYTES
-        )
-        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
+    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> FileReader:
+        reader = partial(self._in_chat_dir, workspace_id, chat_id, history.open_history_reader)
+        return await self._run(reader)
 
     async def replace_history(
         self,

@@ -6,24 +6,15 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from functools import partial
 from uuid import UUID
-
-import anyio.to_thread
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
-from chatkeep.storage.files import (
-    APPEND_FLAGS,
-    READ_FLAGS,
-    fsync_dir,
-    lstat_entry,
-    open_regular,
-)
+from chatkeep.storage.files import APPEND_FLAGS, READ_FLAGS, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.storage.tree import remove_entry
 
@@ -139,51 +130,6 @@ def _close_quietly(fd: int) -> None:
         os.close(fd)
 
 
-class FileHistoryReader:
-    """An open history.md: `version` and the bytes come from the same descriptor."""
-
-    def __init__(
-        self, fd: int | None, version: HistoryVersion, head: bytes | None, chunk_size: int
-    ) -> None:
-        self._fd = fd
-        self._version = version
-        self._head = head
-        self._chunk_size = chunk_size
-
-    @property
-    def version(self) -> HistoryVersion:
-        return self._version
-
-    async def chunks(self) -> AsyncIterator[bytes]:
-        if self._head is not None:
-            if self._head:
-                yield self._head
-            return
-        offset = 0
-        while self._fd is not None and offset < self._version.size_bytes:
-            size = min(self._chunk_size, self._version.size_bytes - offset)
-            chunk = await anyio.to_thread.run_sync(partial(os.pread, self._fd, size, offset))
-            if not chunk:
-                return
-            offset += len(chunk)
-            yield chunk
-
-    async def aclose(self) -> None:
-        if self._fd is not None:
-            fd, self._fd = self._fd, None
-            os.close(fd)
-
-
-def open_history_reader(chat_fd: int, chunk_size: int, head_limit: int) -> FileHistoryReader:
-    opened = open_regular(chat_fd, HISTORY_FILE_NAME, READ_FLAGS)
-    if opened is None:
-        return FileHistoryReader(None, ABSENT, b"", chunk_size)
-    fd, info = opened
-    version = version_of(info)
-    if info.st_size > head_limit:
-        return FileHistoryReader(fd, version, None, chunk_size)
-    try:
-        head = os.pread(fd, info.st_size, 0)
-    finally:
-        os.close(fd)
-    return FileHistoryReader(None, version, head, chunk_size)
+def open_history_reader(chat_fd: int) -> FileReader:
+    """The history as a reader; anything but a regular file reads as empty."""
+    return open_reader(chat_fd, HISTORY_FILE_NAME) or FileReader(None, 0, ABSENT_ETAG, b"")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import uuid
 from functools import partial
@@ -15,8 +16,9 @@ COPY_CHUNK = 1024 * 1024
 
 
 class Spool:
-    def __init__(self, temp_dir_fd: int, memory_limit: int) -> None:
+    def __init__(self, temp_dir_fd: int, memory_limit: int, *, hashed: bool = False) -> None:
         self._temp_dir_fd = temp_dir_fd
+        self._hash = hashlib.sha256() if hashed else None
         self._memory_limit = memory_limit
         self._buffer = bytearray()
         self._fd: int | None = None
@@ -27,10 +29,19 @@ class Spool:
         self.size += len(chunk)
         if self._fd is None and self.size <= self._memory_limit:
             self._buffer += chunk
+            if self._hash is not None:
+                self._hash.update(chunk)
             return
         await anyio.to_thread.run_sync(partial(self._write_to_file, chunk))
 
+    def sha256(self) -> str:
+        assert self._hash is not None
+        return self._hash.hexdigest()
+
     def _write_to_file(self, chunk: bytes) -> None:
+        # Hashing here, off the event loop, overlaps it with receiving the next chunk.
+        if self._hash is not None:
+            self._hash.update(chunk)
         with disk_full_is_domain_error():
             if self._fd is None:
                 self._fd, self._name = create_temp_file(self._temp_dir_fd)

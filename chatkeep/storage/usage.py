@@ -76,11 +76,18 @@ class Reservation:
         self._quota = quota
         self._credit = credit
         self._received = 0
+        self._expected = 0
         self._claim = 0
+
+    def expect(self, size: int) -> None:
+        """Claim a declared size before any byte arrives, so a write that cannot fit
+        is refused before its body is read."""
+        self._set_claim(max(0, max(size, self._received) - self._credit))
+        self._expected = size
 
     def grow(self, size: int) -> None:
         received = self._received + size
-        self._set_claim(max(0, received - self._credit))
+        self._set_claim(max(0, max(received, self._expected) - self._credit))
         self._received = received
 
     def require(self, delta: int) -> None:

@@ -75,13 +75,13 @@ class SandboxSessionRepository(Protocol):
     async def delete_by_chat_id(self, chat_id: UUID) -> None: ...
 
 
-class HistoryReader(Protocol):
-    """An open history: version and bytes come from the same open file."""
+class FileReader(Protocol):
+    """An open file: size, ETag and bytes all come from the same open file."""
 
-    @property
-    def version(self) -> HistoryVersion: ...
+    size_bytes: int
+    etag: str
 
-    def chunks(self) -> AsyncIterator[bytes]: ...
+    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]: ...
 
     async def aclose(self) -> None: ...
 
@@ -105,7 +105,7 @@ class ChatStorage(Protocol):
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None: ...
 
-    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> HistoryReader:
+    async def open_history(self, workspace_id: UUID, chat_id: UUID) -> FileReader:
         """Open the history for reading; the caller closes the reader."""
         ...
 

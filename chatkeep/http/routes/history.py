@@ -33,11 +33,11 @@ _WRITE_ERRORS = (
 
 async def get_history(request: Request, ports: Ports) -> Response:
     reader = await read_history(ports, user_id_of(request), chat_id_of(request))
-    etag = reader.version.etag
+    etag = reader.etag
     if none_match(request.headers.get("if-none-match"), etag):
         await reader.aclose()
         return Response(status_code=304, headers={"ETag": etag})
-    return ReaderResponse(reader, reader.version.size_bytes, MARKDOWN, {"ETag": etag})
+    return ReaderResponse(reader, MARKDOWN, {"ETag": etag})
 
 
 async def put_history(request: Request, ports: Ports) -> Response:
