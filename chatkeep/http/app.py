@@ -15,10 +15,15 @@ from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import IdentityMiddleware
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation, routes_of
-from chatkeep.http.routes import chats, history, workspace
+from chatkeep.http.routes import chats, files, history, workspace
 from chatkeep.usecase.interface import Ports
 
-OPERATIONS: list[Operation] = [*workspace.OPERATIONS, *chats.OPERATIONS, *history.OPERATIONS]
+OPERATIONS: list[Operation] = [
+    *workspace.OPERATIONS,
+    *chats.OPERATIONS,
+    *history.OPERATIONS,
+    *files.OPERATIONS,
+]
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 

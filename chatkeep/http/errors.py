@@ -46,10 +46,11 @@ _CLOSE_AFTER = frozenset({"request_too_large", "workspace_quota_exceeded"})
 class RequestError(Exception):
     """A request refused by the HTTP layer itself (identity, media type, size, syntax)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.headers = dict(headers or {})
 
 
 def error_response(code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -61,8 +62,13 @@ def error_response(code: str, message: str, headers: Mapping[str, str] | None = 
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DomainError | RequestError)
+    assert isinstance(exc, DomainError)
     return error_response(exc.code, exc.message)
+
+
+async def request_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestError)
+    return error_response(exc.code, exc.message, exc.headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
@@ -84,7 +90,7 @@ async def internal_error(request: Request, exc: Exception) -> Response:
 
 EXCEPTION_HANDLERS = {
     DomainError: domain_error,
-    RequestError: domain_error,
+    RequestError: request_error,
     HTTPException: http_exception,
     Exception: internal_error,
 }

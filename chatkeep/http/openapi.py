@@ -67,6 +67,10 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
         for header in operation.request_headers
     ]
+    parameters += [
+        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        for name in operation.query
+    ]
     responses: dict[str, Any] = {}
     for status, schema in operation.responses.items():
         responses[str(status)] = {"description": _content_description(status, schema)}
@@ -100,7 +104,13 @@ def _content(schema: type[BaseModel] | Body, ref_of: dict[type[BaseModel], Any])
 def _content_description(status: int, schema: type[BaseModel] | Body | None) -> str:
     if isinstance(schema, Body):
         return schema.description
-    return {200: "OK", 201: "Created", 204: "No Content", 304: "Not Modified"}.get(status, "")
+    return {
+        200: "OK",
+        201: "Created",
+        204: "No Content",
+        206: "Partial Content",
+        304: "Not Modified",
+    }.get(status, "")
 
 
 def _slug(path: str) -> str:

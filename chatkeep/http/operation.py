@@ -34,6 +34,7 @@ class Operation:
     request: type[BaseModel] | Body | None = None
     errors: tuple[str, ...] = ()
     request_headers: tuple[str, ...] = ()
+    query: tuple[str, ...] = ()
 
 
 def json_response(model: BaseModel, status_code: int = 200, **headers: str) -> Response:

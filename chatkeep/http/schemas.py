@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr
 
-from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat
+from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
@@ -85,3 +85,33 @@ class ChatList(BaseModel):
 class HistoryWritten(BaseModel):
     size_bytes: int = Field(description="Size of the history after the write.")
     etag: str = Field(description="The new ETag, quotes included, usable as is in If-Match.")
+
+
+class ChatFileOut(BaseModel):
+    file_id: UUID
+    chat_id: UUID
+    name: str
+    content_type: str | None
+    size_bytes: int
+    sha256: str = Field(description="Hex SHA-256 of the bytes as stored.")
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, chat_file: ChatFile) -> ChatFileOut:
+        return cls(
+            file_id=chat_file.file_id,
+            chat_id=chat_file.chat_id,
+            name=chat_file.name.value,
+            content_type=chat_file.content_type,
+            size_bytes=chat_file.size_bytes,
+            sha256=chat_file.sha256,
+            created_at=chat_file.created_at,
+        )
+
+
+class ChatFileList(BaseModel):
+    files: list[ChatFileOut]
+
+    @classmethod
+    def of(cls, files: list[ChatFile]) -> ChatFileList:
+        return cls(files=[ChatFileOut.of(chat_file) for chat_file in files])

@@ -19,7 +19,7 @@ class ReaderResponse(Response):
     def __init__(
         self,
         reader: FileReader,
-        media_type: str,
+        content_type: str,
         headers: Mapping[str, str],
         *,
         status_code: int = 200,
@@ -30,9 +30,10 @@ class ReaderResponse(Response):
         self.offset = offset
         self.length = reader.size_bytes - offset if length is None else length
         self.status_code = status_code
-        self.media_type = media_type
         self.background = None
-        self.init_headers({**headers, "content-length": str(self.length)})
+        # Set verbatim: Starlette would add a charset to a stored text/* type.
+        size = str(self.length)
+        self.init_headers({**headers, "content-type": content_type, "content-length": size})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:

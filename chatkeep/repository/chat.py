@@ -14,10 +14,8 @@ class InMemoryChatRepository:
         return self._by_id.get(chat_id)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
-        return sorted(
-            (chat for chat in self._by_id.values() if chat.workspace_id == workspace_id),
-            key=lambda chat: (chat.created_at, chat.chat_id),
-        )
+        # Dicts keep insertion order, which is creation order: oldest first, ties included.
+        return [chat for chat in self._by_id.values() if chat.workspace_id == workspace_id]
 
     async def save(self, chat: Chat) -> None:
         self._by_id[chat.chat_id] = chat

@@ -22,10 +22,8 @@ class InMemoryChatFileRepository:
         return None if file_id is None else self._by_id.get(file_id)
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
-        return sorted(
-            (f for f in self._by_id.values() if f.chat_id == chat_id),
-            key=lambda f: (f.created_at, f.file_id),
-        )
+        # Insertion order is upload order, even for the files of one request.
+        return [f for f in self._by_id.values() if f.chat_id == chat_id]
 
     async def save(self, chat_file: ChatFile) -> None:
         previous = self._by_id.get(chat_file.file_id)

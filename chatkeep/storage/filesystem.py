@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -19,18 +19,19 @@ from uuid import UUID, uuid4
 
 import anyio.to_thread
 
-from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion, IfMatch
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.storage import history
+from chatkeep.storage import attachments, history
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, fsync_dir
 from chatkeep.storage.journal import AppendJournal
-from chatkeep.storage.reader import FileReader
+from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
 from chatkeep.storage.usage import Reservation, UsageLedger
+from chatkeep.usecase.interface import StagedAttachment
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
@@ -241,6 +242,84 @@ class FileSystemChatStorage:
 
         return self._in_chat_dir(workspace_id, chat_id, publish)
 
+    # Attachments
+
+    async def stage_attachment(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        name: ChatAttachmentName,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        expected_size: int | None,
+    ) -> StagedFile:
+        current = await self._entry(workspace_id, chat_id, name.value)
+        current.require_replaceable(name.value)
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
+        spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES, hashed=True)
+        try:
+            if expected_size is not None:
+                reservation.expect(expected_size)
+            await _receive(body, spool, reservation)
+        except BaseException:
+            reservation.release()
+            await anyio.to_thread.run_sync(spool.discard)
+            raise
+        return StagedFile(name, spool, reservation)
+
+    async def publish_attachments(
+        self, workspace_id: UUID, chat_id: UUID, staged_files: Sequence[StagedAttachment]
+    ) -> None:
+        staged = _own(staged_files)
+        async with self._chat_locks.hold(str(chat_id)):
+            names = [file.name.value for file in staged]
+            entries = await self._run(
+                partial(self._in_chat_dir, workspace_id, chat_id, _entries_of(names))
+            )
+            for file, current in zip(staged, entries, strict=True):
+                current.require_replaceable(file.name.value)
+                file.reservation.require(file.size_bytes - current.freed)
+            spools = [(file.name.value, file.spool) for file in staged]
+            await self._run(
+                partial(
+                    self._in_chat_dir,
+                    workspace_id,
+                    chat_id,
+                    partial(
+                        attachments.publish,
+                        temp_dir_fd=self._tmp_fd,
+                        files=spools,
+                        stamper=self._stamper,
+                    ),
+                )
+            )
+            for file, current in zip(staged, entries, strict=True):
+                file.reservation.commit(file.size_bytes - current.freed)
+
+    async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
+        for file in _own(staged):
+            file.reservation.release()
+            await anyio.to_thread.run_sync(file.spool.discard)
+
+    async def open_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> FileReader | None:
+        reader = partial(open_reader, name=name.value)
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
+
+    async def delete_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> None:
+        async with self._chat_locks.hold(str(chat_id)):
+            remove = partial(attachments.remove, name=name.value)
+            freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
+            self._ledger.add(workspace_id, -freed)
+
+    async def _entry(self, workspace_id: UUID, chat_id: UUID, name: str) -> attachments.Entry:
+        found = partial(attachments.entry, name=name)
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, found))
+
     async def _history_state(self, workspace_id: UUID, chat_id: UUID) -> history.HistoryState:
         state = partial(self._in_chat_dir, workspace_id, chat_id, history.history_state)
         return await anyio.to_thread.run_sync(state)
@@ -248,6 +327,31 @@ class FileSystemChatStorage:
     async def _run(self, action: Callable[[], T]) -> T:
         with disk_full_is_domain_error():
             return await anyio.to_thread.run_sync(action)
+
+
+class StagedFile:
+    """An attachment received in full, outside the chat directory, waiting to be published."""
+
+    def __init__(self, name: ChatAttachmentName, spool: Spool, reservation: Reservation) -> None:
+        self.name = name
+        self.spool = spool
+        self.reservation = reservation
+        self.size_bytes = spool.size
+        self.sha256 = spool.sha256()
+
+
+def _own(staged: Sequence[StagedAttachment]) -> list[StagedFile]:
+    """The staged uploads, which this storage made (the port hands them back opaque)."""
+    own = [file for file in staged if isinstance(file, StagedFile)]
+    assert len(own) == len(staged), "staged by another storage"
+    return own
+
+
+def _entries_of(names: list[str]) -> Callable[[int], list[attachments.Entry]]:
+    def entries(chat_fd: int) -> list[attachments.Entry]:
+        return [attachments.entry(chat_fd, name) for name in names]
+
+    return entries
 
 
 def _check(if_match: IfMatch | None, current: history.HistoryState) -> None:

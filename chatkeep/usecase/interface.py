@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -86,6 +86,14 @@ class FileReader(Protocol):
     async def aclose(self) -> None: ...
 
 
+class StagedAttachment(Protocol):
+    """An upload received in full, hashed and reserved, not yet visible in the chat."""
+
+    name: ChatAttachmentName
+    size_bytes: int
+    sha256: str
+
+
 class ChatStorage(Protocol):
     """The bytes of workspaces and chats, and the quota that bounds them."""
 
@@ -128,6 +136,42 @@ class ChatStorage(Protocol):
         quota_bytes: int,
         if_match: IfMatch | None,
     ) -> HistoryVersion: ...
+
+    async def stage_attachment(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        name: ChatAttachmentName,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        expected_size: int | None,
+    ) -> StagedAttachment:
+        """Receive `body` outside the chat directory, reserving its bytes against the quota.
+
+        `expected_size`, when known, is claimed before any byte is read.
+        """
+        ...
+
+    async def publish_attachments(
+        self, workspace_id: UUID, chat_id: UUID, staged: Sequence[StagedAttachment]
+    ) -> None:
+        """Make every staged upload visible under its name, replacing files of that name."""
+        ...
+
+    async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
+        """Forget staged uploads and release their reservations (published ones stay)."""
+        ...
+
+    async def open_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> FileReader | None:
+        """The attachment's bytes; None unless it is a regular file reached without a link."""
+        ...
+
+    async def delete_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> None: ...
 
 
 class KeyedLocks(Protocol):

@@ -14,13 +14,16 @@ def chat(workspace_id: uuid.UUID, minutes: int = 0) -> Chat:
 
 
 async def test_list_is_oldest_first_and_scoped_to_the_workspace() -> None:
-    """Chats list by creation time and never across workspaces."""
+    """Chats list in creation order, ties in one clock tick included, never across
+    workspaces; a later save (touch) does not move a chat."""
     repo = InMemoryChatRepository()
     ws, other = uuid.uuid4(), uuid.uuid4()
-    newer, older, foreign = chat(ws, 5), chat(ws, 1), chat(other)
-    for item in (newer, older, foreign):
+    first, second, foreign, third = chat(ws), chat(ws), chat(other), chat(ws)
+    for item in (first, second, foreign, third):
         await repo.save(item)
-    assert await repo.list_by_workspace_id(ws) == [older, newer]
+    await repo.touch(first.chat_id, START)
+    listed = await repo.list_by_workspace_id(ws)
+    assert [c.chat_id for c in listed] == [first.chat_id, second.chat_id, third.chat_id]
     assert await repo.list_by_workspace_id(other) == [foreign]
 
 

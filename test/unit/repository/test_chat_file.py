@@ -17,9 +17,9 @@ async def test_save_get_list_delete() -> None:
     """Files are found by id and by name, listed oldest first, and deleted by id."""
     repo = InMemoryChatFileRepository()
     chat = uuid.uuid4()
-    b, a = chat_file(chat, "b.txt", 2), chat_file(chat, "a.txt", 1)
-    await repo.save(b)
+    a, b = chat_file(chat, "a.txt"), chat_file(chat, "b.txt")
     await repo.save(a)
+    await repo.save(b)
     assert await repo.get(a.file_id) == a
     assert await repo.get_by_chat_id_and_name(chat, ChatAttachmentName("b.txt")) == b
     assert await repo.list_by_chat_id(chat) == [a, b]

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from urllib.parse import unquote_to_bytes
+from uuid import UUID
+
+from python_multipart.multipart import parse_options_header
+from starlette.requests import Request
+from starlette.responses import Response
+
+from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
+from chatkeep.http.bodies import body_chunks, declared_length
+from chatkeep.http.conditions import none_match
+from chatkeep.http.disposition import attachment_disposition, part_filename
+from chatkeep.http.errors import RequestError
+from chatkeep.http.identity import user_id_of
+from chatkeep.http.ids import parse_uuid
+from chatkeep.http.multipart import MultipartReader
+from chatkeep.http.operation import Body, Operation, json_response
+from chatkeep.http.ranges import byte_range
+from chatkeep.http.routes.chats import chat_id_of
+from chatkeep.http.schemas import ChatFileList, ChatFileOut
+from chatkeep.http.streaming import ReaderResponse
+from chatkeep.usecase.attachments import (
+    clear_attachments,
+    delete_attachment,
+    get_attachment,
+    list_attachments,
+    open_attachment,
+)
+from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+_CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+OCTET_STREAM = "application/octet-stream"
+
+
+def file_id_of(request: Request) -> UUID:
+    text = request.path_params["file_id"]
+    file_id = parse_uuid(text)
+    if file_id is None:
+        raise ChatFileNotFoundError(text)
+    return file_id
+
+
+def query_values(request: Request, key: str) -> list[str]:
+    """Values of `key` in the raw query string, decoded as strict UTF-8.
+
+    Starlette's parsed query replaces undecodable bytes; a name must not be
+    silently changed, so it is decoded here.
+    """
+    values = []
+    for pair in request.scope["query_string"].split(b"&"):
+        raw_key, _, raw_value = pair.partition(b"=")
+        if unquote_to_bytes(raw_key.replace(b"+", b" ")) == key.encode():
+            try:
+                values.append(unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8"))
+            except UnicodeDecodeError:
+                raise InvalidAttachmentNameError(f"?{key}= is not valid UTF-8") from None
+    return values
+
+
+def content_type_of(value: str | None) -> str | None:
+    if not value:
+        return None
+    if not _CONTENT_TYPE.fullmatch(value):
+        raise RequestError("invalid_request", "Content-Type must be printable ASCII, <= 255")
+    return value
+
+
+async def post_files(request: Request, ports: Ports) -> Response:
+    media_type, parameters = parse_options_header(request.headers.get("content-type"))
+    if media_type == b"multipart/form-data":
+        incoming = _multipart_files(request, parameters.get(b"boundary"))
+    else:
+        incoming = _raw_file(request)
+    files = await upload_attachments(ports, user_id_of(request), chat_id_of(request), incoming)
+    return json_response(ChatFileList.of(files), 201)
+
+
+async def _raw_file(request: Request) -> AsyncIterator[IncomingFile]:
+    names = query_values(request, "name")
+    if len(names) != 1:
+        raise InvalidAttachmentNameError("a raw upload names its file with one ?name=")
+    checksum = request.headers.get("x-checksum-sha256")
+    if checksum is not None and not _SHA256.fullmatch(checksum.strip()):
+        raise RequestError("invalid_request", "X-Checksum-Sha256 must be 64 hex digits")
+    yield IncomingFile(
+        names[0],
+        content_type_of(request.headers.get("content-type")),
+        body_chunks(request),
+        declared_size=declared_length(request),
+        expected_sha256=None if checksum is None else checksum.strip().lower(),
+    )
+
+
+async def _multipart_files(request: Request, boundary: bytes | None) -> AsyncIterator[IncomingFile]:
+    if not boundary:
+        raise RequestError("invalid_request", "multipart/form-data needs a boundary")
+    reader = MultipartReader(body_chunks(request), boundary)
+    async for part in reader.parts():
+        disposition = part.disposition
+        if disposition.get("name") != "file":
+            continue
+        filename = part_filename(disposition)
+        if filename is None:
+            raise InvalidAttachmentNameError("a 'file' part needs a filename")
+        content_type = content_type_of(part.headers.get("content-type"))
+        yield IncomingFile(filename, content_type, part.data)
+
+
+async def get_files(request: Request, ports: Ports) -> Response:
+    names = query_values(request, "name")
+    name = names[0] if names else None
+    files = await list_attachments(ports, user_id_of(request), chat_id_of(request), name)
+    return json_response(ChatFileList.of(files))
+
+
+async def remove_files(request: Request, ports: Ports) -> Response:
+    await clear_attachments(ports, user_id_of(request), chat_id_of(request))
+    return Response(status_code=204)
+
+
+async def show_file(request: Request, ports: Ports) -> Response:
+    chat_file = await get_attachment(
+        ports, user_id_of(request), chat_id_of(request), file_id_of(request)
+    )
+    return json_response(ChatFileOut.of(chat_file))
+
+
+async def remove_file(request: Request, ports: Ports) -> Response:
+    await delete_attachment(ports, user_id_of(request), chat_id_of(request), file_id_of(request))
+    return Response(status_code=204)
+
+
+async def get_content(request: Request, ports: Ports) -> Response:
+    chat_file, reader = await open_attachment(
+        ports, user_id_of(request), chat_id_of(request), file_id_of(request)
+    )
+    headers = {
+        "ETag": reader.etag,
+        "Accept-Ranges": "bytes",
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": attachment_disposition(chat_file.name.value),
+    }
+    try:
+        if none_match(request.headers.get("if-none-match"), reader.etag):
+            await reader.aclose()
+            return Response(status_code=304, headers=headers)
+        if_range = request.headers.get("if-range")
+        asked = None if if_range not in (None, reader.etag) else request.headers.get("range")
+        selected = byte_range(asked, reader.size_bytes)
+    except BaseException:
+        await reader.aclose()
+        raise
+    content_type = chat_file.content_type or OCTET_STREAM
+    if selected is None:
+        return ReaderResponse(reader, content_type, headers)
+    offset, length = selected
+    headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{reader.size_bytes}"
+    return ReaderResponse(
+        reader, content_type, headers, status_code=206, offset=offset, length=length
+    )
+
+
+_FILES = "/v1/chats/{chat_id}/files"
+_FILE = "/v1/chats/{chat_id}/files/{file_id}"
+_UPLOAD = Body(
+    "multipart/form-data",
+    "Parts named 'file' (with a filename) become attachments; or any other media type "
+    "with ?name=<name>: the raw body is the file.",
+)
+_CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
+
+OPERATIONS = [
+    Operation(
+        "POST",
+        _FILES,
+        post_files,
+        "Upload attachments (multipart, or a raw body with ?name=), all or nothing",
+        {201: ChatFileList},
+        request=_UPLOAD,
+        errors=(
+            "chat_not_found",
+            "invalid_attachment_name",
+            "invalid_request",
+            "checksum_mismatch",
+            "name_conflict",
+            "workspace_quota_exceeded",
+            "request_too_large",
+            "insufficient_storage",
+        ),
+        request_headers=("X-Checksum-Sha256",),
+        query=("name",),
+    ),
+    Operation(
+        "GET",
+        _FILES,
+        get_files,
+        "The chat's attachments, oldest first",
+        {200: ChatFileList},
+        errors=("chat_not_found",),
+        query=("name",),
+    ),
+    Operation(
+        "DELETE",
+        _FILES,
+        remove_files,
+        "Remove every attachment (the history stays)",
+        {204: None},
+        errors=("chat_not_found",),
+    ),
+    Operation(
+        "GET",
+        _FILE,
+        show_file,
+        "One attachment's metadata",
+        {200: ChatFileOut},
+        errors=("chat_not_found", "chat_file_not_found"),
+    ),
+    Operation(
+        "DELETE",
+        _FILE,
+        remove_file,
+        "Remove one attachment",
+        {204: None},
+        errors=("chat_not_found", "chat_file_not_found"),
+    ),
+    Operation(
+        "GET",
+        _FILE + "/content",
+        get_content,
+        "The attachment's bytes: streamed, with Range, ETag and If-None-Match",
+        {200: _CONTENT, 206: _CONTENT, 304: None},
+        errors=("chat_not_found", "chat_file_not_found", "range_not_satisfiable"),
+        request_headers=("Range", "If-Range", "If-None-Match"),
+    ),
+]

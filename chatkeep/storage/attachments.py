@@ -1,0 +1,75 @@
+"""Blocking attachment operations on an open chat directory; run them in a worker thread."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from chatkeep.domain.errors import NameConflictError
+from chatkeep.storage.etag import MtimeStamper
+from chatkeep.storage.files import fsync_dir, lstat_entry
+from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What a name in a chat directory holds, as far as a write is concerned."""
+
+    exists: bool
+    regular: bool
+    # Bytes that replacing or removing it frees: none while another hard link holds them.
+    freed: int
+
+    def require_replaceable(self, name: str) -> None:
+        if self.exists and not self.regular:
+            raise NameConflictError(
+                f"'{name}' is taken in the chat directory by something that is not a file"
+            )
+
+
+def entry(chat_fd: int, name: str) -> Entry:
+    info = lstat_entry(chat_fd, name)
+    if info is None:
+        return Entry(exists=False, regular=False, freed=0)
+    if not stat.S_ISREG(info.st_mode):
+        return Entry(exists=True, regular=False, freed=0)
+    return Entry(exists=True, regular=True, freed=info.st_size if info.st_nlink == 1 else 0)
+
+
+def publish(
+    chat_fd: int, temp_dir_fd: int, files: Sequence[tuple[str, Spool]], stamper: MtimeStamper
+) -> None:
+    """Rename every spool into the chat directory under its name, then fsync the directory."""
+    for name, spool in files:
+        taken = spool.take_file()
+        fd, temp_name = taken if taken is not None else create_temp_file(temp_dir_fd)
+        try:
+            if taken is None:
+                spool.copy_to(fd)
+            stamper.stamp(fd)
+            os.fsync(fd)
+            os.rename(temp_name, name, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
+        except OSError as error:
+            discard_temp_file(temp_dir_fd, fd, temp_name)
+            if error.errno in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
+                Entry(exists=True, regular=False, freed=0).require_replaceable(name)
+            raise
+        os.close(fd)
+    fsync_dir(chat_fd)
+
+
+def remove(chat_fd: int, name: str) -> int:
+    """Unlink `name` unless it is a directory (a sandbox's, not an attachment); answer the
+    bytes freed."""
+    found = entry(chat_fd, name)
+    if not found.exists:
+        return 0
+    try:
+        os.unlink(name, dir_fd=chat_fd)
+    except (IsADirectoryError, FileNotFoundError):
+        return 0
+    fsync_dir(chat_fd)
+    return found.freed

@@ -1,0 +1,73 @@
+"""Reading and removing a chat's attachments."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
+from chatkeep.domain.workspace import Workspace
+from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.interface import FileReader, Ports
+
+
+async def list_attachments(
+    ports: Ports, user_id: UUID, chat_id: UUID, name: str | None = None
+) -> list[ChatFile]:
+    """The chat's attachments, oldest first; only the one called `name` if given."""
+    _, chat = await require_chat(ports, user_id, chat_id)
+    if name is None:
+        return await ports.files.list_by_chat_id(chat.chat_id)
+    try:
+        found = await ports.files.get_by_chat_id_and_name(chat.chat_id, ChatAttachmentName(name))
+    except InvalidAttachmentNameError:
+        return []  # no attachment can have a name the API refuses
+    return [] if found is None else [found]
+
+
+async def get_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> ChatFile:
+    _, _, chat_file = await _require_file(ports, user_id, chat_id, file_id)
+    return chat_file
+
+
+async def open_attachment(
+    ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID
+) -> tuple[ChatFile, FileReader]:
+    """The attachment and its open content; the caller closes the reader."""
+    workspace, chat, chat_file = await _require_file(ports, user_id, chat_id, file_id)
+    reader = await ports.storage.open_attachment(
+        workspace.workspace_id, chat.chat_id, chat_file.name
+    )
+    if reader is None:
+        raise ChatFileNotFoundError(str(file_id))
+    return chat_file, reader
+
+
+async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> None:
+    async with ports.locks.hold(chat_lock(chat_id)):
+        workspace, chat, chat_file = await _require_file(ports, user_id, chat_id, file_id)
+        await ports.storage.delete_attachment(workspace.workspace_id, chat.chat_id, chat_file.name)
+        await ports.files.delete(chat_file.file_id)
+        await ports.chats.touch(chat.chat_id, ports.clock.now())
+
+
+async def clear_attachments(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
+    """Remove every attachment of the chat; the history stays."""
+    async with ports.locks.hold(chat_lock(chat_id)):
+        workspace, chat = await require_chat(ports, user_id, chat_id)
+        for chat_file in await ports.files.list_by_chat_id(chat.chat_id):
+            await ports.storage.delete_attachment(
+                workspace.workspace_id, chat.chat_id, chat_file.name
+            )
+            await ports.files.delete(chat_file.file_id)
+        await ports.chats.touch(chat.chat_id, ports.clock.now())
+
+
+async def _require_file(
+    ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID
+) -> tuple[Workspace, Chat, ChatFile]:
+    workspace, chat = await require_chat(ports, user_id, chat_id)
+    chat_file = await ports.files.get(file_id)
+    if chat_file is None or chat_file.chat_id != chat.chat_id:
+        raise ChatFileNotFoundError(str(file_id))
+    return workspace, chat, chat_file

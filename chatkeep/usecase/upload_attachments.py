@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.domain.errors import (
+    ChecksumMismatchError,
+    InvalidAttachmentNameError,
+    InvalidRequestError,
+)
+from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.interface import Ports, StagedAttachment
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """One file of an upload request, its bytes still to be read."""
+
+    name: str
+    content_type: str | None
+    body: AsyncIterator[bytes]
+    declared_size: int | None = None
+    expected_sha256: str | None = None
+
+
+async def upload_attachments(
+    ports: Ports, user_id: UUID, chat_id: UUID, incoming: AsyncIterator[IncomingFile]
+) -> list[ChatFile]:
+    """Store every incoming file as an attachment, all or nothing, in request order.
+
+    A file whose name exists in the chat replaces that attachment under a new id.
+    """
+    workspace, chat = await require_chat(ports, user_id, chat_id)
+    staged: list[StagedAttachment] = []
+    content_types: list[str | None] = []
+    try:
+        async for item in incoming:
+            name = ChatAttachmentName(item.name)
+            if any(file.name == name for file in staged):
+                raise InvalidAttachmentNameError(f"'{item.name}' is uploaded twice")
+            file = await ports.storage.stage_attachment(
+                workspace.workspace_id,
+                chat.chat_id,
+                name,
+                item.body,
+                quota_bytes=workspace.quota_bytes,
+                expected_size=item.declared_size,
+            )
+            staged.append(file)
+            content_types.append(item.content_type)
+            if item.expected_sha256 is not None and item.expected_sha256 != file.sha256:
+                raise ChecksumMismatchError(
+                    f"the body hashes to {file.sha256}, not {item.expected_sha256}; "
+                    "nothing was stored"
+                )
+        if not staged:
+            raise InvalidRequestError("the request holds no file")
+        async with ports.locks.hold(chat_lock(chat.chat_id)):
+            await require_chat(ports, user_id, chat_id)  # not deleted while we received
+            await ports.storage.publish_attachments(workspace.workspace_id, chat.chat_id, staged)
+            now = ports.clock.now()
+            files = [
+                ChatFile(ports.ids.new(), chat.chat_id, s.name, kind, s.size_bytes, s.sha256, now)
+                for s, kind in zip(staged, content_types, strict=True)
+            ]
+            for chat_file in files:
+                await ports.files.save(chat_file)
+            await ports.chats.touch(chat.chat_id, now)
+    finally:
+        await ports.storage.discard_staged(staged)
+    return files
