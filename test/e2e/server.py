@@ -16,6 +16,7 @@ READY = re.compile(r"chatkeep ready on (http://[\d.]+:\d+)")
 
 class RunningServer:
     def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
         command = [sys.executable, "-m", "chatkeep", "serve", "--port", "0"]
         command += ["--data-dir", str(data_dir), *args]
         self.process = subprocess.Popen(

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import os
+import stat
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from test.e2e.server import RunningServer
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """One real server per test module."""
+    data_dir = tmp_path_factory.mktemp("live") / "data"
+    with RunningServer(data_dir) as server:
+        yield server
+    assert "Traceback" not in server.log, server.log
+
+
+@dataclass
+class LiveChat:
+    client: httpx.Client
+    headers: dict[str, str]
+    chat_id: str
+    workspace_id: str
+    directory: Path
+    data_dir: Path
+
+    @property
+    def files_url(self) -> str:
+        return f"/v1/chats/{self.chat_id}/files"
+
+    def used_bytes(self) -> int:
+        return int(self.client.get("/v1/workspace", headers=self.headers).json()["used_bytes"])
+
+    def disk_bytes(self) -> int:
+        """Regular-file bytes under the workspace's chat directories, each inode once."""
+        seen, total = set(), 0
+        for root, _, names in os.walk(self.directory.parent):
+            for name in names:
+                info = os.lstat(os.path.join(root, name))
+                if stat.S_ISREG(info.st_mode) and info.st_ino not in seen:
+                    seen.add(info.st_ino)
+                    total += info.st_size
+        return total
+
+    def temp_files(self) -> list[str]:
+        return os.listdir(self.data_dir / "tmp")
+
+
+def new_chat(client: httpx.Client, data_dir: Path, quota_bytes: int | None = None) -> LiveChat:
+    headers = {"X-User-Id": str(uuid.uuid4())}
+    body = {} if quota_bytes is None else {"quota_bytes": quota_bytes}
+    workspace = client.put("/v1/workspace", headers=headers, json=body).json()
+    chat = client.post("/v1/chats", headers=headers).json()
+    directory = data_dir / "workspaces" / workspace["workspace_id"] / "chats" / chat["chat_id"]
+    return LiveChat(
+        client, headers, chat["chat_id"], workspace["workspace_id"], directory, data_dir
+    )
+
+
+@pytest.fixture
+def client(live: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture
+def chat(client: httpx.Client, live: RunningServer) -> LiveChat:
+    return new_chat(client, live.data_dir)
