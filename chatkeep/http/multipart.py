@@ -18,7 +18,9 @@ from chatkeep.http.disposition import parse_parameters
 from chatkeep.http.errors import RequestError
 
 MAX_PARTS = 1000
-MAX_PART_HEADER_BYTES = 16 * 1024
+# python-multipart enforces both: more headers, or a longer header line, is a parse error.
+MAX_PART_HEADERS = 16
+MAX_PART_HEADER_LINE = 8 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,6 @@ class MultipartReader:
         self._events: deque[tuple[str, bytes | tuple[str, str]]] = deque()
         self._field = bytearray()
         self._value = bytearray()
-        self._header_bytes = 0
         self._parser = MultipartParser(
             boundary,
             {
@@ -58,14 +59,14 @@ class MultipartReader:
                 "on_part_end": lambda: self._events.append(("end", b"")),
                 "on_end": lambda: self._events.append(("done", b"")),
             },
+            max_header_count=MAX_PART_HEADERS,
+            max_header_size=MAX_PART_HEADER_LINE,
         )
 
     def _on_field(self, data: bytes, start: int, end: int) -> None:
-        self._count_header(end - start)
         self._field += data[start:end]
 
     def _on_value(self, data: bytes, start: int, end: int) -> None:
-        self._count_header(end - start)
         self._value += data[start:end]
 
     def _on_header_end(self) -> None:
@@ -73,13 +74,6 @@ class MultipartReader:
         self._events.append(("header", (field, self._value.decode("latin-1").strip())))
         self._field.clear()
         self._value.clear()
-
-    def _count_header(self, size: int) -> None:
-        self._header_bytes += size
-        if self._header_bytes > MAX_PART_HEADER_BYTES:
-            raise RequestError(
-                "request_too_large", f"a part's headers exceed {MAX_PART_HEADER_BYTES} bytes"
-            )
 
     async def _next_event(self) -> tuple[str, bytes | tuple[str, str]]:
         while not self._events:
@@ -103,7 +97,6 @@ class MultipartReader:
             count += 1
             if count > MAX_PARTS:
                 raise RequestError("request_too_large", f"more than {MAX_PARTS} parts")
-            self._header_bytes = 0
             headers: dict[str, str] = {}
             while (event := await self._next_event())[0] == "header":
                 assert isinstance(event[1], tuple)
