@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: serve test lint venv clean
+.PHONY: serve test lint venv clean bench-memory
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.installed-test
 
 test: lint
 	$(VENV)/bin/pytest
+
+# Peak server RSS while receiving 1 GiB uploads; rewrites its section of docs/benchmarks.md.
+bench-memory: $(VENV)/.installed-test
+	$(PY) -m bench.upload_memory --size-mib 1024 --write-docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
