@@ -79,3 +79,6 @@ class ChatFile:
     size_bytes: int
     sha256: str
     created_at: datetime
+    # The stat-derived version of the bytes that sha256 describes; a rescan rehashes
+    # only files whose version moved. None: unknown, rehash.
+    etag: str | None = None

@@ -11,6 +11,7 @@ class SandboxSession:
 
     sandbox_id: str
     chat_id: UUID
+    workspace_id: UUID
     started_at: datetime
     expires_at: datetime | None
 

@@ -15,7 +15,7 @@ from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import IdentityMiddleware
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation, routes_of
-from chatkeep.http.routes import chats, files, history, workspace
+from chatkeep.http.routes import chats, files, history, sandbox, workspace
 from chatkeep.usecase.interface import Ports
 
 OPERATIONS: list[Operation] = [
@@ -23,6 +23,7 @@ OPERATIONS: list[Operation] = [
     *chats.OPERATIONS,
     *history.OPERATIONS,
     *files.OPERATIONS,
+    *sandbox.OPERATIONS,
 ]
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 

@@ -45,10 +45,8 @@ async def read_json(request: Request, model: type[M]) -> M:
             raise RequestError(
                 "request_too_large", f"a JSON body is at most {MAX_JSON_BYTES} bytes"
             )
-    if not body.strip():
-        return model()
     try:
-        return model.model_validate_json(body)
+        return model.model_validate_json(body if body.strip() else b"{}")
     except ValidationError as error:
         raise RequestError("invalid_request", _describe(error)) from None
 

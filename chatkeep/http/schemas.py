@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile
+from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
@@ -115,3 +116,28 @@ class ChatFileList(BaseModel):
     @classmethod
     def of(cls, files: list[ChatFile]) -> ChatFileList:
         return cls(files=[ChatFileOut.of(chat_file) for chat_file in files])
+
+
+class SandboxPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sandbox_id: StrictStr = Field(min_length=1, max_length=200)
+    lease_seconds: StrictInt | None = Field(default=None, ge=1)
+
+
+class SandboxOut(BaseModel):
+    sandbox_id: str
+    chat_id: UUID
+    workdir: str = Field(description="Absolute path of the chat directory, to mount.")
+    started_at: Timestamp
+    expires_at: Timestamp | None
+
+    @classmethod
+    def of(cls, session: SandboxSession, workdir: str) -> SandboxOut:
+        return cls(
+            sandbox_id=session.sandbox_id,
+            chat_id=session.chat_id,
+            workdir=workdir,
+            started_at=session.started_at,
+            expires_at=session.expires_at,
+        )

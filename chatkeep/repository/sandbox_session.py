@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from chatkeep.domain.sandbox import SandboxSession
@@ -14,6 +15,13 @@ class InMemorySandboxSessionRepository:
 
     async def save(self, session: SandboxSession) -> None:
         self._by_chat[session.chat_id] = session
+
+    async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
+        return [
+            session
+            for session in self._by_chat.values()
+            if session.workspace_id == workspace_id and not session.is_active(now)
+        ]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         self._by_chat.pop(chat_id, None)

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
-from chatkeep.storage.etag import MtimeStamper
-from chatkeep.storage.files import fsync_dir, lstat_entry
+from chatkeep.storage.etag import MtimeStamper, etag_of
+from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
+from chatkeep.usecase.interface import HashedFile, ScannedFile
+
+HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +46,10 @@ def entry(chat_fd: int, name: str) -> Entry:
 
 def publish(
     chat_fd: int, temp_dir_fd: int, files: Sequence[tuple[str, Spool]], stamper: MtimeStamper
-) -> None:
-    """Rename every spool into the chat directory under its name, then fsync the directory."""
+) -> list[str]:
+    """Rename every spool into the chat directory under its name, then fsync the directory;
+    answer each file's ETag."""
+    etags = []
     for name, spool in files:
         taken = spool.take_file()
         fd, temp_name = taken if taken is not None else create_temp_file(temp_dir_fd)
@@ -57,8 +64,39 @@ def publish(
             if error.errno in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
                 Entry(exists=True, regular=False, freed=0).require_replaceable(name)
             raise
+        etags.append(etag_of(os.fstat(fd)))
         os.close(fd)
     fsync_dir(chat_fd)
+    return etags
+
+
+def scan(chat_fd: int) -> list[ScannedFile]:
+    found = []
+    with os.scandir(chat_fd) as listing:
+        for item in listing:
+            if item.name == HISTORY_FILE_NAME:
+                continue
+            try:
+                info = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append(ScannedFile(item.name, info.st_size, etag_of(info)))
+    return found
+
+
+def hash_file(chat_fd: int, name: str) -> HashedFile | None:
+    opened = open_regular(chat_fd, name, READ_FLAGS)
+    if opened is None:
+        return None
+    fd, info = opened
+    digest = hashlib.sha256()
+    try:
+        while chunk := os.read(fd, HASH_CHUNK):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
+    return HashedFile(info.st_size, digest.hexdigest(), etag_of(info))
 
 
 def remove(chat_fd: int, name: str) -> int:

@@ -31,7 +31,7 @@ from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
 from chatkeep.storage.usage import Reservation, UsageLedger
-from chatkeep.usecase.interface import StagedAttachment
+from chatkeep.usecase.interface import HashedFile, ScannedFile, StagedAttachment
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
@@ -270,7 +270,7 @@ class FileSystemChatStorage:
 
     async def publish_attachments(
         self, workspace_id: UUID, chat_id: UUID, staged_files: Sequence[StagedAttachment]
-    ) -> None:
+    ) -> list[str]:
         staged = _own(staged_files)
         async with self._chat_locks.hold(str(chat_id)):
             names = [file.name.value for file in staged]
@@ -281,7 +281,7 @@ class FileSystemChatStorage:
                 current.require_replaceable(file.name.value)
                 file.reservation.require(file.size_bytes - current.freed)
             spools = [(file.name.value, file.spool) for file in staged]
-            await self._run(
+            etags = await self._run(
                 partial(
                     self._in_chat_dir,
                     workspace_id,
@@ -296,6 +296,7 @@ class FileSystemChatStorage:
             )
             for file, current in zip(staged, entries, strict=True):
                 file.reservation.commit(file.size_bytes - current.freed)
+        return etags
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
         for file in _own(staged):
@@ -315,6 +316,22 @@ class FileSystemChatStorage:
             remove = partial(attachments.remove, name=name.value)
             freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
             self._ledger.add(workspace_id, -freed)
+
+    def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
+        return str(self.chat_dir(workspace_id, chat_id))
+
+    async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, attachments.scan))
+
+    async def hash_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> HashedFile | None:
+        hashed = partial(attachments.hash_file, name=name.value)
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, hashed))
+
+    async def recount_usage(self, workspace_id: UUID) -> int:
+        self._ledger.forget(workspace_id)
+        return await self._ledger.used_bytes(workspace_id)
 
     async def _entry(self, workspace_id: UUID, chat_id: UUID, name: str) -> attachments.Entry:
         found = partial(attachments.entry, name=name)

@@ -72,6 +72,10 @@ class SandboxSessionRepository(Protocol):
         """Store `session` as the one session of its chat."""
         ...
 
+    async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
+        """The workspace's sessions whose lease ended at or before `now`."""
+        ...
+
     async def delete_by_chat_id(self, chat_id: UUID) -> None: ...
 
 
@@ -92,6 +96,22 @@ class StagedAttachment(Protocol):
     name: ChatAttachmentName
     size_bytes: int
     sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScannedFile:
+    """A regular file found at the top of a chat directory."""
+
+    name: str
+    size_bytes: int
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class HashedFile:
+    size_bytes: int
+    sha256: str
+    etag: str
 
 
 class ChatStorage(Protocol):
@@ -155,8 +175,9 @@ class ChatStorage(Protocol):
 
     async def publish_attachments(
         self, workspace_id: UUID, chat_id: UUID, staged: Sequence[StagedAttachment]
-    ) -> None:
-        """Make every staged upload visible under its name, replacing files of that name."""
+    ) -> list[str]:
+        """Make every staged upload visible under its name, replacing files of that name;
+        answer each published file's version (ETag)."""
         ...
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
@@ -172,6 +193,24 @@ class ChatStorage(Protocol):
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> None: ...
+
+    def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
+        """The chat directory's absolute path, for an orchestrator to mount."""
+        ...
+
+    async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
+        """Regular files at the top of the chat directory, history aside, links not followed."""
+        ...
+
+    async def hash_attachment(
+        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
+    ) -> HashedFile | None:
+        """Size, sha256 and version of a regular file reached without a link; else None."""
+        ...
+
+    async def recount_usage(self, workspace_id: UUID) -> int:
+        """Count the workspace's bytes on disk again, sandbox writes included."""
+        ...
 
 
 class KeyedLocks(Protocol):

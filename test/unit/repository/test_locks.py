@@ -33,4 +33,25 @@ async def test_unused_keys_are_dropped() -> None:
     locks = LocalKeyedLocks()
     async with locks.hold("k"):
         pass
-    assert locks._locks == {}
+    assert len(locks) == 0
+
+
+async def test_a_task_may_take_a_lock_it_holds() -> None:
+    """Holding a key again from the same task does not deadlock; other tasks still wait."""
+    locks = LocalKeyedLocks()
+    order: list[str] = []
+
+    async def other() -> None:
+        async with locks.hold("k"):
+            order.append("other")
+
+    async with locks.hold("k"):
+        waiting = asyncio.create_task(other())
+        async with locks.hold("k"):
+            await asyncio.sleep(0.01)
+            order.append("inner")
+        await asyncio.sleep(0.01)
+        order.append("outer")
+    await waiting
+    assert order == ["inner", "outer", "other"]
+    assert len(locks) == 0

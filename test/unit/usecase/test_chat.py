@@ -70,7 +70,9 @@ async def test_delete_is_refused_with_an_active_sandbox(ports: Ports, clock: Fak
     user = uuid.uuid4()
     workspace, _, _ = await ensure_workspace(ports, user, None)
     chat = await create_chat(ports, user, None)
-    await ports.sandboxes.save(SandboxSession("sb", chat.chat_id, clock.now(), None))
+    await ports.sandboxes.save(
+        SandboxSession("sb", chat.chat_id, workspace.workspace_id, clock.now(), None)
+    )
     with pytest.raises(ChatHasActiveSandboxError):
         await delete_chat(ports, user, chat.chat_id)
     await ports.sandboxes.delete_by_chat_id(chat.chat_id)

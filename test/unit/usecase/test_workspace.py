@@ -77,7 +77,9 @@ async def test_delete_is_refused_while_a_sandbox_is_active(
     workspace, _, _ = await ensure_workspace(ports, user, None)
     chat = await create_chat(ports, user, None)
     lease_end = clock.now() + timedelta(seconds=60)
-    await ports.sandboxes.save(SandboxSession("sb-1", chat.chat_id, clock.now(), lease_end))
+    await ports.sandboxes.save(
+        SandboxSession("sb-1", chat.chat_id, workspace.workspace_id, clock.now(), lease_end)
+    )
     with pytest.raises(ChatHasActiveSandboxError):
         await delete_workspace(ports, user)
     assert await ports.chats.get(chat.chat_id) == chat

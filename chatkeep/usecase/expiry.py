@@ -1,0 +1,29 @@
+"""Sandbox sessions whose lease ran out end as if deleted, rescan included."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from chatkeep.usecase.access_keys import chat_lock
+from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.reconcile import reconcile_chat
+
+
+async def end_expired_sessions(
+    ports: Ports, workspace_id: UUID, chat_id: UUID | None = None
+) -> None:
+    """End the workspace's expired sessions (only `chat_id`'s, if given) and rescan their chats.
+
+    Runs before any request that concerns a chat or its workspace is served, so
+    an expired session is over no later than the next such request.
+    """
+    for expired in await ports.sandboxes.list_expired(workspace_id, ports.clock.now()):
+        if chat_id is not None and expired.chat_id != chat_id:
+            continue
+        async with ports.locks.hold(chat_lock(expired.chat_id)):
+            if await ports.sandboxes.get_by_chat_id(expired.chat_id) != expired:
+                continue  # renewed or ended meanwhile
+            await ports.sandboxes.delete_by_chat_id(expired.chat_id)
+            chat = await ports.chats.get(expired.chat_id)
+            if chat is not None:
+                await reconcile_chat(ports, workspace_id, chat)

@@ -1,0 +1,63 @@
+"""One sandbox session per chat: start or renew, look up, end."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from uuid import UUID
+
+from chatkeep.domain.errors import (
+    ChatHasActiveSandboxError,
+    InvalidRequestError,
+    SandboxSessionNotFoundError,
+)
+from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.reconcile import reconcile_chat
+
+MAX_SANDBOX_ID_CHARS = 200
+
+
+async def start_sandbox(
+    ports: Ports, user_id: UUID, chat_id: UUID, sandbox_id: str, lease_seconds: int | None
+) -> tuple[SandboxSession, bool]:
+    """Start a session, or renew it when `sandbox_id` is the active one (the new lease
+    replaces the old; none means no expiry). Answers the session and whether it started."""
+    if not 1 <= len(sandbox_id) <= MAX_SANDBOX_ID_CHARS:
+        raise InvalidRequestError(f"sandbox_id must be 1 to {MAX_SANDBOX_ID_CHARS} characters")
+    if lease_seconds is not None and lease_seconds < 1:
+        raise InvalidRequestError("lease_seconds must be at least 1")
+    async with ports.locks.hold(chat_lock(chat_id)):
+        workspace, chat = await require_chat(ports, user_id, chat_id)
+        now = ports.clock.now()
+        expires_at = None if lease_seconds is None else now + timedelta(seconds=lease_seconds)
+        current = await ports.sandboxes.get_by_chat_id(chat.chat_id)
+        if current is not None and current.sandbox_id != sandbox_id:
+            raise ChatHasActiveSandboxError(chat.chat_id)
+        if current is not None:
+            session = replace(current, expires_at=expires_at)
+        else:
+            session = SandboxSession(
+                sandbox_id, chat.chat_id, workspace.workspace_id, now, expires_at
+            )
+        await ports.sandboxes.save(session)
+    return session, current is None
+
+
+async def get_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> SandboxSession:
+    _, chat = await require_chat(ports, user_id, chat_id)
+    session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
+    if session is None:
+        raise SandboxSessionNotFoundError(chat.chat_id)
+    return session
+
+
+async def end_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
+    """End the chat's session, then rescan its directory."""
+    async with ports.locks.hold(chat_lock(chat_id)):
+        workspace, chat = await require_chat(ports, user_id, chat_id)
+        if await ports.sandboxes.get_by_chat_id(chat.chat_id) is None:
+            raise SandboxSessionNotFoundError(chat.chat_id)
+        await ports.sandboxes.delete_by_chat_id(chat.chat_id)
+        await reconcile_chat(ports, workspace.workspace_id, chat)
