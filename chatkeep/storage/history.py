@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
 from chatkeep.storage.files import APPEND_FLAGS, READ_FLAGS, fsync_dir, lstat_entry, open_regular
@@ -20,6 +21,7 @@ from chatkeep.storage.tree import remove_entry
 
 ABSENT = HistoryVersion(0, ABSENT_ETAG)
 ChatKey = tuple[UUID, UUID]
+INSTALL_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,14 +117,20 @@ def _copy_old_history(chat_fd: int, fd: int) -> None:
 
 
 def _install(temp_dir_fd: int, name: str, chat_fd: int) -> None:
-    """Rename the temp file over history.md; a planted directory there is removed first."""
-    try:
-        os.rename(name, HISTORY_FILE_NAME, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
-    except OSError as error:
-        if error.errno not in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
-            raise
+    """Rename the temp file over history.md; a planted directory there is removed first.
+
+    A sandbox may plant a new directory between the removal and the rename; after
+    a few rounds of that the write is refused rather than retried forever.
+    """
+    for _ in range(INSTALL_ATTEMPTS):
+        try:
+            os.rename(name, HISTORY_FILE_NAME, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
+            return
+        except OSError as error:
+            if error.errno not in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
+                raise
         remove_entry(chat_fd, HISTORY_FILE_NAME)
-        os.rename(name, HISTORY_FILE_NAME, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
+    raise NameConflictError(f"{HISTORY_FILE_NAME} keeps being replaced by a directory")
 
 
 def _close_quietly(fd: int) -> None:
