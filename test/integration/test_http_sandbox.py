@@ -191,3 +191,21 @@ async def test_sandbox_of_another_user_does_not_exist(
         assert response.json()["error"]["code"] == "chat_not_found"
     response = await client.post(f"/v1/chats/{chat_id}/rescan", headers=stranger)
     assert response.status_code == 404
+
+
+async def test_lease_expiry_rescans_before_the_next_request(
+    client: httpx.AsyncClient, user: dict[str, str], data_dir: Path, clock: FakeClock
+) -> None:
+    """When the lease runs out, the next request concerning the workspace sees the files
+    the sandbox wrote, counted and listed, with no DELETE …/sandbox."""
+    chat_id = await make_chat(client, user)
+    directory = chat_path(data_dir, await workspace_id(client, user), chat_id)
+    url = f"/v1/chats/{chat_id}/sandbox"
+    await client.put(url, headers=user, json={"sandbox_id": "sb", "lease_seconds": 5})
+    (directory / "result.csv").write_bytes(b"a,b\n1,2\n")
+    assert (await client.get("/v1/workspace", headers=user)).json()["used_bytes"] == 0
+    clock.advance(5)
+    assert (await client.get("/v1/workspace", headers=user)).json()["used_bytes"] == 8
+    files = (await client.get(f"/v1/chats/{chat_id}/files", headers=user)).json()["files"]
+    assert [(f["name"], f["content_type"]) for f in files] == [("result.csv", "text/csv")]
+    assert (await client.get(url, headers=user)).status_code == 404
