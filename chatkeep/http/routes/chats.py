@@ -8,7 +8,7 @@ from starlette.responses import Response
 from chatkeep.domain.errors import ChatNotFoundError
 from chatkeep.http.bodies import read_json
 from chatkeep.http.identity import user_id_of
-from chatkeep.http.ids import parse_uuid
+from chatkeep.http.ids import path_id
 from chatkeep.http.operation import Operation, json_response
 from chatkeep.http.schemas import ChatCreate, ChatList, ChatOut
 from chatkeep.usecase.create_chat import create_chat
@@ -19,12 +19,7 @@ from chatkeep.usecase.list_chats import list_chats
 
 
 def chat_id_of(request: Request) -> UUID:
-    """The path's chat id; one that is not a UUID names no chat."""
-    text = request.path_params["chat_id"]
-    chat_id = parse_uuid(text)
-    if chat_id is None:
-        raise ChatNotFoundError(text)
-    return chat_id
+    return path_id(request, "chat_id", ChatNotFoundError)
 
 
 async def post_chat(request: Request, ports: Ports) -> Response:

@@ -15,7 +15,7 @@ from chatkeep.http.conditions import none_match
 from chatkeep.http.disposition import attachment_disposition, part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
-from chatkeep.http.ids import parse_uuid
+from chatkeep.http.ids import path_id
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.ranges import byte_range
@@ -38,11 +38,7 @@ OCTET_STREAM = "application/octet-stream"
 
 
 def file_id_of(request: Request) -> UUID:
-    text = request.path_params["file_id"]
-    file_id = parse_uuid(text)
-    if file_id is None:
-        raise ChatFileNotFoundError(text)
-    return file_id
+    return path_id(request, "file_id", ChatFileNotFoundError)
 
 
 def query_values(request: Request, key: str) -> list[str]:

@@ -9,6 +9,13 @@ from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
 
 
+async def new_chat(storage: FileSystemChatStorage) -> tuple[uuid.UUID, uuid.UUID]:
+    chat = uuid.uuid4(), uuid.uuid4()
+    await storage.create_workspace(chat[0])
+    await storage.create_chat(*chat)
+    return chat
+
+
 async def test_start_removes_leftover_temp_files(tmp_path: Path) -> None:
     """Temp files and half-deleted trees left by a crash are gone after start."""
     data = tmp_path / "data"
@@ -25,9 +32,7 @@ async def test_start_cuts_back_a_torn_append(tmp_path: Path) -> None:
     data = tmp_path / "data"
     storage = FileSystemChatStorage(data)
     await storage.start()
-    chat = uuid.uuid4(), uuid.uuid4()
-    await storage.create_workspace(chat[0])
-    await storage.create_chat(*chat)
+    chat = await new_chat(storage)
     await storage.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, if_match=None)
     await storage.close()
     history = storage.chat_dir(*chat) / "history.md"
@@ -54,9 +59,7 @@ async def test_successful_appends_leave_no_intent(tmp_path: Path) -> None:
     """After an append completes, the journal is empty again."""
     storage = FileSystemChatStorage(tmp_path / "data")
     await storage.start()
-    chat = uuid.uuid4(), uuid.uuid4()
-    await storage.create_workspace(chat[0])
-    await storage.create_chat(*chat)
+    chat = await new_chat(storage)
     await storage.append_history(*chat, body(b"a"), quota_bytes=QUOTA, if_match=None)
     assert os.listdir(tmp_path / "data" / "journal") == []
     await storage.close()
@@ -67,9 +70,7 @@ async def test_usage_of_an_existing_workspace_is_counted_from_disk(tmp_path: Pat
     data = tmp_path / "data"
     storage = FileSystemChatStorage(data)
     await storage.start()
-    chat = uuid.uuid4(), uuid.uuid4()
-    await storage.create_workspace(chat[0])
-    await storage.create_chat(*chat)
+    chat = await new_chat(storage)
     await storage.replace_history(*chat, body(b"x" * 123), quota_bytes=QUOTA, if_match=None)
     (storage.chat_dir(*chat) / "sandbox-wrote").write_bytes(b"y" * 7)
     await storage.close()
