@@ -5,6 +5,7 @@ from uuid import UUID
 
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase.access import workspace_lock
+from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 
@@ -26,8 +27,10 @@ async def ensure_workspace(
         created = workspace is candidate
         if created:
             await ports.storage.create_workspace(workspace.workspace_id)
-        elif quota_bytes is not None and quota_bytes != workspace.quota_bytes:
-            workspace = replace(workspace, quota_bytes=quota_bytes)
-            await ports.workspaces.save(workspace)
+        else:
+            await end_expired_sessions(ports, workspace.workspace_id)
+            if quota_bytes is not None and quota_bytes != workspace.quota_bytes:
+                workspace = replace(workspace, quota_bytes=quota_bytes)
+                await ports.workspaces.save(workspace)
         used = await ports.storage.workspace_used_bytes(workspace.workspace_id)
     return workspace, WorkspaceUsage(workspace.workspace_id, used, workspace.quota_bytes), created

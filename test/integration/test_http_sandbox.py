@@ -205,7 +205,7 @@ async def test_lease_expiry_rescans_before_the_next_request(
     (directory / "result.csv").write_bytes(b"a,b\n1,2\n")
     assert (await client.get("/v1/workspace", headers=user)).json()["used_bytes"] == 0
     clock.advance(5)
-    assert (await client.get("/v1/workspace", headers=user)).json()["used_bytes"] == 8
+    assert (await client.put("/v1/workspace", headers=user)).json()["used_bytes"] == 8
     files = (await client.get(f"/v1/chats/{chat_id}/files", headers=user)).json()["files"]
     assert [(f["name"], f["content_type"]) for f in files] == [("result.csv", "text/csv")]
     assert (await client.get(url, headers=user)).status_code == 404
