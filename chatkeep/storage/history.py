@@ -129,7 +129,8 @@ def _install(temp_dir_fd: int, name: str, chat_fd: int) -> None:
         except OSError as error:
             if error.errno not in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
                 raise
-        remove_entry(chat_fd, HISTORY_FILE_NAME)
+        with contextlib.suppress(OSError):  # the sandbox may be racing the removal too
+            remove_entry(chat_fd, HISTORY_FILE_NAME)
     raise NameConflictError(f"{HISTORY_FILE_NAME} keeps being replaced by a directory")
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # Entries that vanished or changed kind between listing and opening: skip them.
 _RACED = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
+MAX_EMPTYING_ROUNDS = 10
 
 
 def open_subdir(parent_fd: int, name: str) -> int | None:
@@ -83,6 +84,7 @@ def remove_entry(parent_fd: int, name: str) -> None:
 
 
 def _remove_stacked(stack: list[tuple[int, str, int]]) -> None:
+    emptied = 0
     while stack:
         parent, dir_name, fd = stack[-1]
         child_dir = _empty_files(fd)
@@ -91,14 +93,23 @@ def _remove_stacked(stack: list[tuple[int, str, int]]) -> None:
             if child is not None:
                 stack.append((os.dup(fd), child_dir, child))
             continue
-        stack.pop()
         try:
             os.rmdir(dir_name, dir_fd=parent)
         except FileNotFoundError:
             pass
-        finally:
-            os.close(fd)
-            os.close(parent)
+        except NotADirectoryError:
+            # Swapped for a file after it was opened: that file is what is there now.
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(dir_name, dir_fd=parent)
+        except OSError as error:
+            # Something is still writing into it: empty it again, a bounded number of times.
+            emptied += 1
+            if error.errno == errno.ENOTEMPTY and emptied < MAX_EMPTYING_ROUNDS:
+                continue
+            raise
+        stack.pop()
+        os.close(fd)
+        os.close(parent)
 
 
 def _empty_files(dir_fd: int) -> str | None:
@@ -106,6 +117,10 @@ def _empty_files(dir_fd: int) -> str | None:
     for name, info in _entries(dir_fd):
         if stat.S_ISDIR(info.st_mode):
             return name
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(name, dir_fd=dir_fd)
+        except FileNotFoundError:
+            pass
+        except IsADirectoryError:
+            return name  # became a directory since it was listed
     return None
