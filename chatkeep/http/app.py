@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, Router
+from starlette.routing import Route
 
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import IdentityMiddleware
@@ -25,7 +25,6 @@ OPERATIONS: list[Operation] = [
     *files.OPERATIONS,
     *sandbox.OPERATIONS,
 ]
-Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
 
 
 def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
@@ -42,22 +41,14 @@ def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
         await ports.storage.start()
         yield
 
-    v1_routes = [
-        # Mount strips the prefix, so the /v1 routes are declared with it and matched without.
-        Route(route.path.removeprefix("/v1"), route.endpoint, methods=route.methods)
-        for route in routes_of(OPERATIONS, ports)
-    ]
     # An API answers a path it does not know with 404, not a redirect to a guess.
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
-            Mount(
-                "/v1",
-                app=Router(v1_routes, redirect_slashes=False),
-                middleware=[Middleware(IdentityMiddleware, api_token=api_token)],
-            ),
+            *routes_of(OPERATIONS, ports),
         ],
+        middleware=[Middleware(IdentityMiddleware, api_token=api_token)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

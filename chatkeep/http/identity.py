@@ -1,4 +1,8 @@
-"""Who is calling: the optional bearer token, then X-User-Id; before any routing."""
+"""Who is calling: the optional bearer token, then X-User-Id; before any routing.
+
+A pure ASGI middleware around the whole app: it answers refused /v1 requests
+itself, so the checks come before route and method are even looked at.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatkeep.http.errors import RequestError
+from chatkeep.http.errors import RequestError, error_response
 from chatkeep.http.ids import parse_uuid
 
 USER_ID_KEY = "chatkeep.user_id"
+API_PREFIX = "/v1"
 
 
 class IdentityMiddleware:
@@ -21,11 +26,16 @@ class IdentityMiddleware:
         self._token = None if api_token is None else api_token.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
+        if scope["type"] == "http" and _is_api(scope["path"]):
             headers = Headers(scope=scope)
-            if self._token is not None:
-                self._check_token(headers.get("authorization", ""))
-            scope[USER_ID_KEY] = _user_id(headers)
+            try:
+                if self._token is not None:
+                    self._check_token(headers.get("authorization", ""))
+                scope[USER_ID_KEY] = _user_id(headers)
+            except RequestError as refused:
+                response = error_response(refused.code, refused.message)
+                await response(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
     def _check_token(self, authorization: str) -> None:
@@ -36,6 +46,10 @@ class IdentityMiddleware:
             raise RequestError(
                 "unauthorized", "a valid 'Authorization: Bearer <token>' is required"
             )
+
+
+def _is_api(path: str) -> bool:
+    return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
 def _user_id(headers: Headers) -> UUID:
