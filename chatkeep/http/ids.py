@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from uuid import UUID
@@ -13,6 +14,7 @@ _UUID_TEXT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)  # callers repeat the same user and chat ids
 def parse_uuid(text: str) -> UUID | None:
     """A UUID in 8-4-4-4-12 hex form, any case; None for anything else."""
     return UUID(text) if _UUID_TEXT.fullmatch(text) else None

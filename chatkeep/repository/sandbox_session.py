@@ -9,19 +9,25 @@ from chatkeep.domain.sandbox import SandboxSession
 class InMemorySandboxSessionRepository:
     def __init__(self) -> None:
         self._by_chat: dict[UUID, SandboxSession] = {}
+        # Runs before every request that concerns a workspace: index it by workspace.
+        self._chats_by_workspace: dict[UUID, set[UUID]] = {}
 
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
         return self._by_chat.get(chat_id)
 
     async def save(self, session: SandboxSession) -> None:
+        await self.delete_by_chat_id(session.chat_id)
         self._by_chat[session.chat_id] = session
+        self._chats_by_workspace.setdefault(session.workspace_id, set()).add(session.chat_id)
 
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
-        return [
-            session
-            for session in self._by_chat.values()
-            if session.workspace_id == workspace_id and not session.is_active(now)
-        ]
+        chats = self._chats_by_workspace.get(workspace_id, ())
+        return [s for s in map(self._by_chat.__getitem__, chats) if not s.is_active(now)]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        self._by_chat.pop(chat_id, None)
+        session = self._by_chat.pop(chat_id, None)
+        if session is not None:
+            chats = self._chats_by_workspace[session.workspace_id]
+            chats.discard(chat_id)
+            if not chats:
+                del self._chats_by_workspace[session.workspace_id]
