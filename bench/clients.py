@@ -58,8 +58,10 @@ def upload_mib_s(
     return source.stat().st_size / MIB / seconds
 
 
-def multipart_mib_s(url: str, source: Path, headers: Mapping[str, str] = {}) -> float:
-    status, seconds = _curl(["-F", f"file=@{source};filename=big.bin", *_headers(headers), url])
+def multipart_mib_s(
+    url: str, source: Path, headers: Mapping[str, str] = {}, filename: str = "multipart.bin"
+) -> float:
+    status, seconds = _curl(["-F", f"file=@{source};filename={filename}", *_headers(headers), url])
     assert status == 201, (url, status)
     return source.stat().st_size / MIB / seconds
 

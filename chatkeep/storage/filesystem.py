@@ -9,8 +9,10 @@ tmp/ is on the same filesystem as workspaces/, so a rename publishes a file.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -24,6 +26,7 @@ from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion, IfMatch
 from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history
+from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, fsync_dir
 from chatkeep.storage.journal import AppendJournal
@@ -48,6 +51,8 @@ class FileSystemChatStorage:
         self._stamper = MtimeStamper()
         self._tmp_fd = -1
         self._journal: AppendJournal | None = None
+        self._appends: dict[UUID, deque[PendingAppend]] = {}
+        self._drains: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         await anyio.to_thread.run_sync(self._start)
@@ -118,7 +123,10 @@ class FileSystemChatStorage:
 
     def _trash(self, parent: Path, name: str) -> int:
         """Move `parent/name` out of sight, then delete it; return its regular-file bytes."""
-        parent_fd = os.open(parent, DIR_FLAGS)
+        try:
+            parent_fd = os.open(parent, DIR_FLAGS)
+        except FileNotFoundError:
+            return 0
         trash_name = f"{uuid4().hex}.trash"
         try:
             os.rename(name, trash_name, src_dir_fd=parent_fd, dst_dir_fd=self._tmp_fd)
@@ -170,9 +178,22 @@ class FileSystemChatStorage:
         quota_bytes: int,
         if_match: IfMatch | None,
     ) -> HistoryVersion:
-        return await self._write_history(
-            workspace_id, chat_id, body, quota_bytes, if_match, append=False
-        )
+        current = await self._history_state(workspace_id, chat_id)
+        _check(if_match, current)
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
+        spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
+        try:
+            await _receive(body, spool, reservation)
+            async with self._chat_locks.hold(str(chat_id)):
+                current = await self._history_state(workspace_id, chat_id)
+                _check(if_match, current)
+                reservation.require(spool.size - current.freed)
+                written = await self._write_new_history(workspace_id, chat_id, spool, False)
+                reservation.commit(written.st_size - current.freed)
+                return history.version_of(written)
+        finally:
+            reservation.release()
+            await anyio.to_thread.run_sync(spool.discard)
 
     async def append_history(
         self,
@@ -183,64 +204,96 @@ class FileSystemChatStorage:
         quota_bytes: int,
         if_match: IfMatch | None,
     ) -> HistoryVersion:
-        return await self._write_history(
-            workspace_id, chat_id, body, quota_bytes, if_match, append=True
-        )
-
-    async def _write_history(
-        self,
-        workspace_id: UUID,
-        chat_id: UUID,
-        body: AsyncIterator[bytes],
-        quota_bytes: int,
-        if_match: IfMatch | None,
-        *,
-        append: bool,
-    ) -> HistoryVersion:
-        current = await self._history_state(workspace_id, chat_id)
-        _check(if_match, current)
-        credit = 0 if append else current.freed
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes, credit)
+        if if_match is not None:  # refuse before the body is read, when it already fails
+            _check(if_match, await self._history_state(workspace_id, chat_id))
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
-            async with self._chat_locks.hold(str(chat_id)):
-                current = await self._history_state(workspace_id, chat_id)
-                _check(if_match, current)
-                in_place = append and current.appendable
-                kept = current.version.size_bytes if append and current.regular else 0
-                reservation.require(spool.size + (0 if in_place else kept - current.freed))
-                written, appended = await self._run(
-                    partial(self._publish, workspace_id, chat_id, spool, in_place, append)
-                )
-                if appended:
-                    reservation.commit(written.st_size - current.version.size_bytes)
-                else:
-                    reservation.commit(written.st_size - current.freed)
-                return history.version_of(written)
-        finally:
+        except BaseException:
             reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
+            raise
+        pending = PendingAppend(spool, reservation, if_match)
+        queue = self._appends.get(chat_id)
+        if queue is None:
+            queue = self._appends[chat_id] = deque()
+            drain = asyncio.create_task(self._drain_appends(workspace_id, chat_id, queue))
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
+        queue.append(pending)
+        # Shielded: a client that goes away now does not take the others' batch with it.
+        return await asyncio.shield(pending.answer)
 
-    def _publish(
-        self, workspace_id: UUID, chat_id: UUID, spool: Spool, in_place: bool, keep_old: bool
-    ) -> tuple[os.stat_result, bool]:
-        """Write the spool out; answer the new file's stat and whether it was appended in place."""
+    async def _drain_appends(
+        self, workspace_id: UUID, chat_id: UUID, queue: deque[PendingAppend]
+    ) -> None:
+        try:
+            async with self._chat_locks.hold(str(chat_id)):
+                while queue:
+                    await self._append_batch(workspace_id, chat_id, next_batch(queue))
+        finally:
+            del self._appends[chat_id]
+            for pending in queue:  # only if the drain itself failed
+                await pending.fail(RuntimeError("the append was not written"))
 
-        def publish(chat_fd: int) -> tuple[os.stat_result, bool]:
-            if in_place:
-                assert self._journal is not None
-                appended = history.append_in_place(
-                    chat_fd, spool, self._stamper, self._journal, (workspace_id, chat_id)
-                )
-                if appended is not None:
-                    return appended, True
-            written = history.write_new_history(
+    async def _append_batch(
+        self, workspace_id: UUID, chat_id: UUID, batch: list[PendingAppend]
+    ) -> None:
+        assert self._journal is not None
+        write = partial(
+            append_batch,
+            spools=[pending.spool for pending in batch],
+            head_if_match=batch[0].if_match,
+            stamper=self._stamper,
+            journal=self._journal,
+            chat=(workspace_id, chat_id),
+        )
+        try:
+            result = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, write))
+        except Exception as error:
+            for pending in batch:
+                await pending.fail(error)
+            return
+        if result is None:
+            for pending in batch:
+                await self._append_by_copy(workspace_id, chat_id, pending)
+            return
+        if result.refused_etag is not None:
+            await batch[0].fail(PreconditionFailedError(result.refused_etag))
+            batch = batch[1:]
+        if result.after is not None:
+            version = history.version_of(result.after)
+            for pending in batch:
+                pending.reservation.commit(pending.spool.size)
+                await pending.succeed(version)
+
+    async def _append_by_copy(
+        self, workspace_id: UUID, chat_id: UUID, pending: PendingAppend
+    ) -> None:
+        """Append to a history that is not a lone regular file: old content plus the body
+        into a new file, published over it (never written through a link)."""
+        try:
+            current = await self._history_state(workspace_id, chat_id)
+            _check(pending.if_match, current)
+            kept = current.version.size_bytes if current.regular else 0
+            pending.reservation.require(pending.spool.size + kept - current.freed)
+            written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
+            pending.reservation.commit(written.st_size - current.freed)
+        except Exception as error:
+            await pending.fail(error)
+            return
+        await pending.succeed(history.version_of(written))
+
+    async def _write_new_history(
+        self, workspace_id: UUID, chat_id: UUID, spool: Spool, keep_old: bool
+    ) -> os.stat_result:
+        def write(chat_fd: int) -> os.stat_result:
+            return history.write_new_history(
                 chat_fd, self._tmp_fd, spool, self._stamper, keep_old=keep_old
             )
-            return written, False
 
-        return self._in_chat_dir(workspace_id, chat_id, publish)
+        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, write))
 
     # Attachments
 
@@ -381,3 +434,4 @@ async def _receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reserv
         if chunk:
             reservation.grow(len(chunk))
             await spool.write(chunk)
+    await spool.flush()

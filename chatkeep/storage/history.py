@@ -13,8 +13,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
-from chatkeep.storage.files import APPEND_FLAGS, READ_FLAGS, fsync_dir, lstat_entry, open_regular
-from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.storage.tree import remove_entry
@@ -48,33 +47,6 @@ def history_state(chat_fd: int) -> HistoryState:
 
 def version_of(info: os.stat_result) -> HistoryVersion:
     return HistoryVersion(info.st_size, etag_of(info))
-
-
-def append_in_place(
-    chat_fd: int, spool: Spool, stamper: MtimeStamper, journal: AppendJournal, chat: ChatKey
-) -> os.stat_result | None:
-    """Append to the history's own inode; None when it is not a lone regular file."""
-    opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
-    if opened is None:
-        return None
-    fd, before = opened
-    try:
-        if before.st_nlink != 1:
-            return None
-        intent = journal.record(*chat, before)
-        try:
-            spool.copy_to(fd)
-            stamper.stamp(fd)
-            os.fsync(fd)
-        except BaseException:
-            # Should the cut fail too, the intent stays and start-up cuts instead.
-            os.ftruncate(fd, before.st_size)
-            journal.clear(intent)
-            raise
-        journal.clear(intent)
-        return os.fstat(fd)
-    finally:
-        os.close(fd)
 
 
 def write_new_history(

@@ -9,7 +9,9 @@ import anyio.to_thread
 from chatkeep.storage.etag import etag_of
 from chatkeep.storage.files import READ_FLAGS, open_regular
 
-READ_CHUNK_BYTES = 256 * 1024
+READ_CHUNK_BYTES = 1024 * 1024
+# Files up to this size are read whole at open: one thread hop, then from memory.
+HEAD_BYTES = 256 * 1024
 
 
 class FileReader:
@@ -48,7 +50,7 @@ def open_reader(dir_fd: int, name: str) -> FileReader | None:
     if opened is None:
         return None
     fd, info = opened
-    if info.st_size > READ_CHUNK_BYTES:
+    if info.st_size > HEAD_BYTES:
         return FileReader(fd, info.st_size, etag_of(info))
     try:
         head = os.pread(fd, info.st_size, 0)

@@ -13,6 +13,7 @@ import anyio.to_thread
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, write_all
 
 COPY_CHUNK = 1024 * 1024
+FLUSH_BYTES = 1024 * 1024
 
 
 class Spool:
@@ -21,6 +22,7 @@ class Spool:
         self._hash = hashlib.sha256() if hashed else None
         self._memory_limit = memory_limit
         self._buffer = bytearray()
+        self._pending = bytearray()
         self._fd: int | None = None
         self._name: str | None = None
         self.size = 0
@@ -32,13 +34,26 @@ class Spool:
             if self._hash is not None:
                 self._hash.update(chunk)
             return
-        await anyio.to_thread.run_sync(partial(self._write_to_file, chunk))
+        self._pending += chunk
+        if len(self._pending) >= FLUSH_BYTES:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what is pending to the temp file: one thread hop per FLUSH_BYTES, not per
+        chunk the client happened to send."""
+        if self._pending:
+            pending, self._pending = self._pending, bytearray()
+            await anyio.to_thread.run_sync(partial(self._write_to_file, pending))
+
+    @property
+    def on_disk(self) -> bool:
+        return self._fd is not None
 
     def sha256(self) -> str:
         assert self._hash is not None
         return self._hash.hexdigest()
 
-    def _write_to_file(self, chunk: bytes) -> None:
+    def _write_to_file(self, chunk: bytes | bytearray) -> None:
         # Hashing here, off the event loop, overlaps it with receiving the next chunk.
         if self._hash is not None:
             self._hash.update(chunk)
@@ -76,6 +91,7 @@ class Spool:
             discard_temp_file(self._temp_dir_fd, self._fd, self._name)
         self._fd = self._name = None
         self._buffer = bytearray()
+        self._pending = bytearray()
 
 
 def create_temp_file(temp_dir_fd: int) -> tuple[int, str]:

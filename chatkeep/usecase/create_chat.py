@@ -3,6 +3,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from chatkeep.domain.chat import Chat, validate_title
+from chatkeep.domain.errors import WorkspaceNotFoundError
 from chatkeep.usecase.access import require_workspace, workspace_lock
 from chatkeep.usecase.interface import Ports
 
@@ -10,10 +11,20 @@ from chatkeep.usecase.interface import Ports
 async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
     """A new chat in the user's workspace, with its directory and an empty history."""
     validate_title(title)
-    async with ports.locks.hold(workspace_lock(user_id)):
-        workspace = await require_workspace(ports, user_id)
-        now = ports.clock.now()
-        chat = Chat(ports.ids.new(), workspace.workspace_id, title, now, now)
+    workspace = await require_workspace(ports, user_id)
+    now = ports.clock.now()
+    chat = Chat(ports.ids.new(), workspace.workspace_id, title, now, now)
+    # The directory is made outside the workspace lock, so that chats are created in
+    # parallel; a workspace deleted meanwhile takes the new directory with it (or the
+    # directory cannot be made), and the check below then refuses the chat.
+    try:
         await ports.storage.create_chat(workspace.workspace_id, chat.chat_id)
+    except FileNotFoundError:
+        raise WorkspaceNotFoundError() from None
+    async with ports.locks.hold(workspace_lock(user_id)):
+        current = await ports.workspaces.get_by_user_id(user_id)
+        if current is None or current.workspace_id != workspace.workspace_id:
+            await ports.storage.delete_chat(workspace.workspace_id, chat.chat_id)
+            raise WorkspaceNotFoundError()
         await ports.chats.save(chat)
     return chat

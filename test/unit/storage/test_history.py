@@ -51,7 +51,7 @@ async def test_replace_then_append_round_trip(storage: FileSystemChatStorage, ch
 
 async def test_large_history_streams_in_chunks(storage: FileSystemChatStorage, chat: Chat) -> None:
     """A history larger than one read chunk comes back whole, in several chunks."""
-    content = os.urandom(3 * 256 * 1024 + 17)
+    content = os.urandom(3 * 1024 * 1024 + 17)
     await storage.replace_history(*chat, body(content), quota_bytes=10**9, if_match=None)
     reader = await storage.open_history(*chat)
     chunks = [chunk async for chunk in reader.chunks()]

@@ -1,0 +1,113 @@
+"""Group commit for history appends: appends that wait for the same chat share one fsync.
+
+The first append to find no writer at work for its chat starts a drain; every
+append that arrives while it writes joins the next batch. A batch is written
+with one intent record, one write per append, one fsync. An append with
+If-Match can only head a batch: its condition is checked against the history
+as it is before the batch, the only version that exists on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from dataclasses import dataclass, field
+
+import anyio.to_thread
+
+from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.storage.etag import MtimeStamper, etag_of
+from chatkeep.storage.files import APPEND_FLAGS, open_regular
+from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.spool import Spool
+from chatkeep.storage.usage import Reservation
+
+MAX_BATCH = 256
+
+
+@dataclass
+class PendingAppend:
+    """A received append waiting for its batch; the drain owns its spool and claim."""
+
+    spool: Spool
+    reservation: Reservation
+    if_match: IfMatch | None
+    answer: asyncio.Future[HistoryVersion] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    async def succeed(self, version: HistoryVersion) -> None:
+        await self._settle()
+        if not self.answer.done():
+            self.answer.set_result(version)
+
+    async def fail(self, error: BaseException) -> None:
+        await self._settle()
+        if not self.answer.done():
+            self.answer.set_exception(error)
+
+    async def _settle(self) -> None:
+        self.reservation.release()
+        if self.spool.on_disk:
+            await anyio.to_thread.run_sync(self.spool.discard)
+        else:
+            self.spool.discard()
+
+
+def next_batch(queue: deque[PendingAppend]) -> list[PendingAppend]:
+    batch = [queue.popleft()]
+    while queue and queue[0].if_match is None and len(batch) < MAX_BATCH:
+        batch.append(queue.popleft())
+    return batch
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    # The history after the batch; None when nothing was written.
+    after: os.stat_result | None
+    # Set when the head's If-Match failed: the ETag it should have matched.
+    refused_etag: str | None
+
+
+def append_batch(
+    chat_fd: int,
+    spools: list[Spool],
+    head_if_match: IfMatch | None,
+    stamper: MtimeStamper,
+    journal: AppendJournal,
+    chat: tuple[object, object],
+) -> BatchResult | None:
+    """Blocking: append every spool to the history's own inode, fsync once.
+
+    None when the history is not a lone regular file; the caller then takes the
+    copy-and-replace path for each append.
+    """
+    opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
+    if opened is None:
+        return None
+    fd, before = opened
+    try:
+        if before.st_nlink != 1:
+            return None
+        refused = None
+        if head_if_match is not None and not head_if_match.matches(etag_of(before)):
+            refused, spools = etag_of(before), spools[1:]
+        if not spools:
+            return BatchResult(None, refused)
+        intent = journal.record(chat[0], chat[1], before)  # type: ignore[arg-type]
+        try:
+            for spool in spools:
+                spool.copy_to(fd)
+            stamper.stamp(fd)
+            os.fsync(fd)
+        except BaseException:
+            # Should the cut fail too, the intent stays and start-up cuts instead.
+            os.ftruncate(fd, before.st_size)
+            journal.clear(intent)
+            raise
+        journal.clear(intent)
+        return BatchResult(os.fstat(fd), refused)
+    finally:
+        os.close(fd)
