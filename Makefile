@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: serve test lint venv clean bench-memory
+.PHONY: serve test lint venv clean bench bench-smoke bench-memory bench-tools
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $(VENV)/.installed $@
 
 venv: $(VENV)/.installed
@@ -28,8 +28,24 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy --strict chatkeep
 
-test: lint
+# bench-tools lets the benchmark smoke test run here too (CI runs as root).
+test: lint bench-tools
 	$(VENV)/bin/pytest
+
+# nginx and wrk from Debian's packages, when missing and this user may install them.
+bench-tools:
+	@command -v nginx >/dev/null && command -v wrk >/dev/null || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	    (apt-get update -qq && apt-get install -y -qq nginx-light wrk >/dev/null) || \
+	    echo "bench-tools: nginx or wrk missing and not installable here"; }
+
+# The whole suite (about 10 minutes): rewrites docs/benchmarks.md and docs/benchmarks.png.
+bench: $(VENV)/.installed-test bench-tools
+	$(PY) -m bench.suite
+
+# One round at small sizes, under a minute; prints, rewrites nothing.
+bench-smoke: $(VENV)/.installed-test bench-tools
+	$(PY) -m bench.suite --smoke --no-docs
 
 # Peak server RSS while receiving 1 GiB uploads; rewrites its section of docs/benchmarks.md.
 bench-memory: $(VENV)/.installed-test

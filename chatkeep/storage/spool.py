@@ -10,10 +10,11 @@ from functools import partial
 
 import anyio.to_thread
 
-from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, write_all
+from chatkeep.storage.files import disk_full_is_domain_error, write_all
 
 COPY_CHUNK = 1024 * 1024
 FLUSH_BYTES = 1024 * 1024
+TEMP_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 class Spool:
@@ -95,8 +96,9 @@ class Spool:
 
 
 def create_temp_file(temp_dir_fd: int) -> tuple[int, str]:
+    """A new temp file, open for reading too: an append copies from it."""
     name = f"{uuid.uuid4().hex}.part"
-    return os.open(name, NEW_FILE_FLAGS, 0o666, dir_fd=temp_dir_fd), name
+    return os.open(name, TEMP_FILE_FLAGS, 0o666, dir_fd=temp_dir_fd), name
 
 
 def discard_temp_file(temp_dir_fd: int, fd: int, name: str) -> None:

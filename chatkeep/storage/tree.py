@@ -2,8 +2,10 @@
 
 Every directory is opened relative to its parent with O_NOFOLLOW | O_DIRECTORY |
 O_NONBLOCK, so a symlink is never followed and a FIFO swapped in for a directory
-fails to open instead of blocking. The walks are iterative: a hostile tree may be
-deeper than Python's recursion limit.
+fails to open instead of blocking. The walks are iterative depth-first, holding
+open only the directories on the current path (about two descriptors a level),
+never all the children of a wide directory; a tree deeper than MAX_DEPTH is not
+descended further.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import errno
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 # Entries that vanished or changed kind between listing and opening: skip them.
 _RACED = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
+MAX_DEPTH = 2048
 MAX_EMPTYING_ROUNDS = 10
 
 
@@ -38,25 +42,45 @@ def _entries(dir_fd: int) -> Iterator[tuple[str, os.stat_result]]:
                 continue
 
 
+@dataclass
+class _Level:
+    fd: int
+    name: str
+    entries: Iterator[tuple[str, os.stat_result]]
+    rounds: int = 0
+
+
+def _close(levels: list[_Level]) -> None:
+    for level in levels:
+        close = getattr(level.entries, "close", None)
+        if close is not None:
+            close()
+        os.close(level.fd)
+
+
 def regular_file_bytes(dir_fd: int) -> int:
     """Bytes of the regular files below `dir_fd`, links not followed, each inode once."""
     seen: set[tuple[int, int]] = set()
     total = 0
-    pending = [os.dup(dir_fd)]
-    while pending:
-        fd = pending.pop()
-        try:
-            for name, info in _entries(fd):
+    top = os.dup(dir_fd)
+    levels = [_Level(top, "", _entries(top))]
+    try:
+        while levels:
+            level = levels[-1]
+            for name, info in level.entries:
                 if stat.S_ISREG(info.st_mode):
                     if (info.st_dev, info.st_ino) not in seen:
                         seen.add((info.st_dev, info.st_ino))
                         total += info.st_size
-                elif stat.S_ISDIR(info.st_mode):
-                    child = open_subdir(fd, name)
+                elif stat.S_ISDIR(info.st_mode) and len(levels) < MAX_DEPTH:
+                    child = open_subdir(level.fd, name)
                     if child is not None:
-                        pending.append(child)
-        finally:
-            os.close(fd)
+                        levels.append(_Level(child, name, _entries(child)))
+                        break
+            else:
+                _close([levels.pop()])
+    finally:
+        _close(levels)
     return total
 
 
@@ -69,58 +93,55 @@ def remove_entry(parent_fd: int, name: str) -> None:
         return
     except IsADirectoryError:
         pass
-    # (parent fd, directory name, fd of that directory)
-    stack: list[tuple[int, str, int]] = []
     top = open_subdir(parent_fd, name)
     if top is None:
         return
-    stack.append((os.dup(parent_fd), name, top))
+    levels = [_Level(top, name, _entries(top))]
     try:
-        _remove_stacked(stack)
+        _remove_levels(parent_fd, levels)
     finally:
-        for parent, _, fd in stack:
-            os.close(fd)
-            os.close(parent)
+        _close(levels)
 
 
-def _remove_stacked(stack: list[tuple[int, str, int]]) -> None:
-    emptied = 0
-    while stack:
-        parent, dir_name, fd = stack[-1]
-        child_dir = _empty_files(fd)
-        if child_dir is not None:
-            child = open_subdir(fd, child_dir)
-            if child is not None:
-                stack.append((os.dup(fd), child_dir, child))
+def _remove_levels(parent_fd: int, levels: list[_Level]) -> None:
+    while levels:
+        level = levels[-1]
+        if _descend_or_unlink(level, levels):
             continue
+        parent = levels[-2].fd if len(levels) > 1 else parent_fd
         try:
-            os.rmdir(dir_name, dir_fd=parent)
+            os.rmdir(level.name, dir_fd=parent)
         except FileNotFoundError:
             pass
         except NotADirectoryError:
             # Swapped for a file after it was opened: that file is what is there now.
             with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                os.unlink(dir_name, dir_fd=parent)
+                os.unlink(level.name, dir_fd=parent)
         except OSError as error:
-            # Something is still writing into it: empty it again, a bounded number of times.
-            emptied += 1
-            if error.errno == errno.ENOTEMPTY and emptied < MAX_EMPTYING_ROUNDS:
+            # Something is still writing into it: list it again, a bounded number of times.
+            if error.errno == errno.ENOTEMPTY and level.rounds < MAX_EMPTYING_ROUNDS:
+                level.rounds += 1
+                level.entries = _entries(level.fd)
                 continue
             raise
-        stack.pop()
-        os.close(fd)
-        os.close(parent)
+        _close([levels.pop()])
 
 
-def _empty_files(dir_fd: int) -> str | None:
-    """Unlink every non-directory in `dir_fd`; return a subdirectory left, if any."""
-    for name, info in _entries(dir_fd):
-        if stat.S_ISDIR(info.st_mode):
-            return name
-        try:
-            os.unlink(name, dir_fd=dir_fd)
-        except FileNotFoundError:
-            pass
-        except IsADirectoryError:
-            return name  # became a directory since it was listed
-    return None
+def _descend_or_unlink(level: _Level, levels: list[_Level]) -> bool:
+    """Unlink the level's non-directories; True once it has opened a subdirectory."""
+    for name, info in level.entries:
+        if not stat.S_ISDIR(info.st_mode):
+            try:
+                os.unlink(name, dir_fd=level.fd)
+                continue
+            except FileNotFoundError:
+                continue
+            except IsADirectoryError:
+                pass  # became a directory since it was listed
+        if len(levels) >= MAX_DEPTH:
+            raise OSError(errno.ELOOP, f"directory tree deeper than {MAX_DEPTH} levels")
+        child = open_subdir(level.fd, name)
+        if child is not None:
+            levels.append(_Level(child, name, _entries(child)))
+            return True
+    return False

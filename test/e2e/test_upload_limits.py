@@ -108,19 +108,20 @@ def test_replacement_counts_the_replaced_file_as_freed(
 
 def test_dropped_connection_leaves_nothing(client: httpx.Client, live: RunningServer) -> None:
     """A client that disconnects mid-upload leaves no file, no temp file and no reservation."""
-    chat = new_chat(client, live.data_dir, quota_bytes=3_000_000)
+    chat = new_chat(client, live.data_dir, quota_bytes=4_000_000)
+    # Past the in-memory spool and one flush, so that a temp file exists.
     connection = raw_request(
-        live.url, upload_head(chat, "dropped.bin", 3_000_000), b"x" * 2_000_000
+        live.url, upload_head(chat, "dropped.bin", 4_000_000), b"x" * 3_000_000
     )
     assert wait_until(lambda: any(n.endswith(".part") for n in chat.temp_files()))
     connection.close()
     assert wait_until(lambda: chat.temp_files() == [])
     assert sorted(os.listdir(chat.directory)) == ["history.md"]
     full = client.post(
-        f"{chat.files_url}?name=whole.bin", headers=chat.headers, content=b"y" * 3_000_000
+        f"{chat.files_url}?name=whole.bin", headers=chat.headers, content=b"y" * 4_000_000
     )
     assert full.status_code == 201  # the dropped upload's reservation was released
-    assert chat.used_bytes() == chat.disk_bytes() == 3_000_000
+    assert chat.used_bytes() == chat.disk_bytes() == 4_000_000
 
 
 def test_kill_9_mid_upload_leaves_nothing_after_restart(tmp_path: Path) -> None:

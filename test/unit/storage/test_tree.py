@@ -38,7 +38,7 @@ def test_deep_tree_is_counted_and_removed_without_recursion_limits(tmp_path: Pat
     top.mkdir()
     fd = os.open(top, DIR_FLAGS)
     try:
-        for _ in range(1500):
+        for _ in range(1100):
             os.mkdir("d", dir_fd=fd)
             child = os.open("d", DIR_FLAGS, dir_fd=fd)
             os.close(fd)
@@ -74,3 +74,27 @@ def test_remove_entry_unlinks_links_and_keeps_their_targets(tmp_path: Path) -> N
         os.close(parent)
     assert not top.exists()
     assert (outside / "keep").read_bytes() == b"keep"
+
+
+def test_wide_directory_holds_few_descriptors(tmp_path: Path) -> None:
+    """Thousands of sibling directories are counted and removed without opening them
+    all at once (the process allows fewer descriptors than there are siblings)."""
+    import resource
+
+    top = tmp_path / "wide"
+    top.mkdir()
+    for index in range(3000):
+        (top / f"d{index}").mkdir()
+        (top / f"d{index}" / "f").write_bytes(b"x")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (512, hard))
+    try:
+        assert count(top) == 3000
+        parent = os.open(tmp_path, DIR_FLAGS)
+        try:
+            remove_entry(parent, "wide")
+        finally:
+            os.close(parent)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert not top.exists()

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from chatkeep.domain.errors import PreconditionFailedError
+from chatkeep.domain.history import IfMatch
+from chatkeep.storage.filesystem import FileSystemChatStorage
+from test.unit.storage.conftest import QUOTA, body, read_all
+
+Chat = tuple[uuid.UUID, uuid.UUID]
+
+
+async def test_concurrent_appends_share_fsyncs(storage: FileSystemChatStorage, chat: Chat) -> None:
+    """Appends that arrive together are written as batches: all land, and they report
+    fewer versions than there were appends (one per batch, each the state after it)."""
+    versions = await asyncio.gather(
+        *(
+            storage.append_history(
+                *chat, body(f"{i:03d}\n".encode()), quota_bytes=QUOTA, if_match=None
+            )
+            for i in range(50)
+        )
+    )
+    lines = (await read_all(storage, chat)).decode().splitlines()
+    assert sorted(lines) == [f"{i:03d}" for i in range(50)]
+    assert len({v.etag for v in versions}) < 50
+    final = max(versions, key=lambda v: v.size_bytes)
+    assert final.size_bytes == 200
+    reader = await storage.open_history(*chat)
+    await reader.aclose()
+    assert reader.etag == final.etag
+
+
+async def test_stale_if_match_in_a_crowd_fails_alone(
+    storage: FileSystemChatStorage, chat: Chat
+) -> None:
+    """An append whose If-Match went stale while others were queued fails with 412;
+    the appends around it land."""
+    old = await storage.append_history(*chat, body(b"base\n"), quota_bytes=QUOTA, if_match=None)
+
+    async def plain(index: int) -> object:
+        return await storage.append_history(
+            *chat, body(f"plain {index}\n".encode()), quota_bytes=QUOTA, if_match=None
+        )
+
+    async def conditional() -> object:
+        await asyncio.sleep(0)  # let the plain appends move the version first
+        return await storage.append_history(
+            *chat,
+            body(b"conditional\n"),
+            quota_bytes=QUOTA,
+            if_match=IfMatch(frozenset({old.etag})),
+        )
+
+    results = await asyncio.gather(
+        *(plain(i) for i in range(10)), conditional(), return_exceptions=True
+    )
+    assert isinstance(results[-1], PreconditionFailedError)
+    assert not any(isinstance(r, BaseException) for r in results[:-1])
+    content = (await read_all(storage, chat)).decode()
+    assert "conditional" not in content
+    assert sorted(content.splitlines()) == sorted(["base", *(f"plain {i}" for i in range(10))])
+    assert await storage.workspace_used_bytes(chat[0]) == len(content)
+
+
+async def test_current_if_match_heads_its_own_batch(
+    storage: FileSystemChatStorage, chat: Chat
+) -> None:
+    """An append with a matching If-Match lands even while plain appends crowd in."""
+    current = await storage.append_history(*chat, body(b"a\n"), quota_bytes=QUOTA, if_match=None)
+    matched = asyncio.create_task(
+        storage.append_history(
+            *chat,
+            body(b"checked\n"),
+            quota_bytes=QUOTA,
+            if_match=IfMatch(frozenset({current.etag})),
+        )
+    )
+    await asyncio.sleep(0.01)  # queued (and being written) before the plain one arrives
+    plain = storage.append_history(*chat, body(b"plain\n"), quota_bytes=QUOTA, if_match=None)
+    results = await asyncio.gather(matched, plain)
+    assert all(r.size_bytes >= 8 for r in results)
+    assert sorted((await read_all(storage, chat)).decode().splitlines()) == [
+        "a",
+        "checked",
+        "plain",
+    ]
+
+
+@pytest.mark.parametrize("size", [10, 3 * 1024 * 1024])
+async def test_appends_from_memory_and_from_disk(
+    storage: FileSystemChatStorage, chat: Chat, size: int
+) -> None:
+    """Small bodies stay in memory, large ones spill to a temp file; both append whole."""
+    data = b"z" * size
+    version = await storage.append_history(*chat, body(data), quota_bytes=10**9, if_match=None)
+    assert version.size_bytes == size
+    assert await read_all(storage, chat) == data
