@@ -135,3 +135,23 @@ def latency_ms(
         assert response.status_code == expected, response.text
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def interleaved_latency_ms(
+    calls: Mapping[int, Callable[[], httpx.Response]], count: int, expected: int
+) -> dict[int, tuple[float, float]]:
+    """Median and p99 latency of each call, taking turns: A, B, C, A, B, C ..."""
+    samples: dict[int, list[float]] = {key: [] for key in calls}
+    for _ in range(count):
+        for key, call in calls.items():
+            started = time.perf_counter()
+            response = call()
+            samples[key].append((time.perf_counter() - started) * 1000)
+            assert response.status_code == expected, response.text
+    return {
+        key: (
+            statistics.median(values),
+            sorted(values)[min(len(values) - 1, int(len(values) * 0.99))],
+        )
+        for key, values in samples.items()
+    }

@@ -179,39 +179,53 @@ class Bench:
     # scaling, chatkeep only
 
     def scaling(self) -> None:
-        chat_id = self.new_chat()
-        workspace_id = self.api.get("/v1/workspace").json()["workspace_id"]
-        directory = (
-            self.workdir / "chatkeep" / "data" / "workspaces" / workspace_id / "chats" / chat_id
-        )
+        """Latency against the size of what is stored, probes interleaved across sizes so
+        that drift of the host (writeback of the rounds' gigabytes, say) hits all alike."""
         payload = os.urandom(64 * 1024)
-        url = f"/v1/chats/{chat_id}/files"
-        upload_latency = {}
-        present = 0
+        uploads = {}
         for count in self.plan.file_counts:
-            for index in range(present, count):
-                (directory / f"existing-{index:06d}.txt").write_bytes(b"e" * 100)
-            present = count
-            self.api.post(f"/v1/chats/{chat_id}/rescan").raise_for_status()
-            names = (f"{url}?name=probe-{count}-{index}" for index in range(self.plan.probes))
-            upload_latency[count] = clients.latency_ms(
-                lambda names=names: self.api.post(next(names), content=payload),  # type: ignore[misc]
-                self.plan.probes,
-                201,
-            )
-        self.results.scaling["upload_64k_by_files"] = upload_latency
-
-        append_latency = {}
+            client, url = self.workspace_holding(count)
+            names = iter([f"{url}?name=probe-{index}" for index in range(self.plan.probes)])
+            uploads[count] = (client, names)
+        self.results.scaling["upload_64k_by_files"] = clients.interleaved_latency_ms(
+            {
+                count: (lambda c=client, n=names: c.post(next(n), content=payload))  # type: ignore[misc]
+                for count, (client, names) in uploads.items()
+            },
+            self.plan.probes,
+            201,
+        )
         line = b"y" * 199 + b"\n"
+        appends = {}
         for size in self.plan.history_sizes:
             history = f"/v1/chats/{self.new_chat()}/history"
             self.api.put(history, content=_text_of(size)).raise_for_status()
-            append_latency[size] = clients.latency_ms(
-                lambda history=history: self.api.post(history, content=line),  # type: ignore[misc]
-                self.plan.probes,
-                200,
-            )
-        self.results.scaling["append_by_history_bytes"] = append_latency
+            appends[size] = history
+        self.results.scaling["append_by_history_bytes"] = clients.interleaved_latency_ms(
+            {
+                size: (lambda h=history: self.api.post(h, content=line))  # type: ignore[misc]
+                for size, history in appends.items()
+            },
+            self.plan.probes,
+            200,
+        )
+
+    def workspace_holding(self, count: int) -> tuple[httpx.Client, str]:
+        """A new user's workspace whose one chat holds `count` attachments (written to its
+        directory, then adopted by a rescan): its client and the chat's files URL."""
+        client = httpx.Client(
+            base_url=self.chatkeep.url, headers={"X-User-Id": str(uuid.uuid4())}, timeout=600
+        )
+        workspace_id = client.put("/v1/workspace", json={"quota_bytes": 2**50}).json()[
+            "workspace_id"
+        ]
+        chat_id = client.post("/v1/chats", json={}).json()["chat_id"]
+        data = self.workdir / "chatkeep" / "data" / "workspaces" / workspace_id
+        directory = data / "chats" / chat_id
+        for index in range(count):
+            (directory / f"existing-{index:06d}.txt").write_bytes(b"e" * 100)
+        client.post(f"/v1/chats/{chat_id}/rescan").raise_for_status()
+        return client, f"/v1/chats/{chat_id}/files"
 
 
 def _text_of(size: int) -> bytes:
