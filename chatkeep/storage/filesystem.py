@@ -28,7 +28,7 @@ from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
-from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error, fsync_dir
+from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
@@ -107,11 +107,13 @@ class FileSystemChatStorage:
         await self._run(partial(self._create_chat, self.chat_dir(workspace_id, chat_id)))
 
     def _create_chat(self, path: Path) -> None:
+        # No fsync: while metadata lives in memory a crash forgets the chat anyway, and a
+        # history.md that did not survive reads as empty. Durable metadata will make the
+        # database the record of a chat's existence and repair its directory at start-up.
         path.mkdir()
         chat_fd = os.open(path, DIR_FLAGS)
         try:
             os.close(os.open(HISTORY_FILE_NAME, NEW_FILE_FLAGS, 0o666, dir_fd=chat_fd))
-            fsync_dir(chat_fd)
         finally:
             os.close(chat_fd)
 
