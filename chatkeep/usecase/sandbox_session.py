@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -19,9 +19,17 @@ from chatkeep.usecase.reconcile import reconcile_chat
 MAX_SANDBOX_ID_CHARS = 200
 
 
+@dataclass(frozen=True, slots=True)
+class MountedSession:
+    """A session with the directory the orchestrator mounts for it."""
+
+    session: SandboxSession
+    workdir: str
+
+
 async def start_sandbox(
     ports: Ports, user_id: UUID, chat_id: UUID, sandbox_id: str, lease_seconds: int | None
-) -> tuple[SandboxSession, bool]:
+) -> tuple[MountedSession, bool]:
     """Start a session, or renew it when `sandbox_id` is the active one (the new lease
     replaces the old; none means no expiry). Answers the session and whether it started."""
     if not 1 <= len(sandbox_id) <= MAX_SANDBOX_ID_CHARS:
@@ -42,15 +50,19 @@ async def start_sandbox(
                 sandbox_id, chat.chat_id, workspace.workspace_id, now, expires_at
             )
         await ports.sandboxes.save(session)
-    return session, current is None
+    return _mounted(ports, session), current is None
 
 
-async def get_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> SandboxSession:
+async def get_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> MountedSession:
     _, chat = await require_chat(ports, user_id, chat_id)
     session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
     if session is None:
         raise SandboxSessionNotFoundError(chat.chat_id)
-    return session
+    return _mounted(ports, session)
+
+
+def _mounted(ports: Ports, session: SandboxSession) -> MountedSession:
+    return MountedSession(session, ports.storage.workdir(session.workspace_id, session.chat_id))
 
 
 async def end_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.http.bodies import read_json
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Operation, json_response
@@ -14,22 +13,18 @@ from chatkeep.usecase.rescan_chat import rescan_chat
 from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
 
 
-def _out(ports: Ports, session: SandboxSession) -> SandboxOut:
-    return SandboxOut.of(session, ports.storage.workdir(session.workspace_id, session.chat_id))
-
-
 async def put_sandbox(request: Request, ports: Ports) -> Response:
     chat_id = chat_id_of(request)
     body = await read_json(request, SandboxPut)
-    session, started = await start_sandbox(
+    mounted, started = await start_sandbox(
         ports, user_id_of(request), chat_id, body.sandbox_id, body.lease_seconds
     )
-    return json_response(_out(ports, session), 201 if started else 200)
+    return json_response(SandboxOut.of(mounted.session, mounted.workdir), 201 if started else 200)
 
 
 async def show_sandbox(request: Request, ports: Ports) -> Response:
-    session = await get_sandbox(ports, user_id_of(request), chat_id_of(request))
-    return json_response(_out(ports, session))
+    mounted = await get_sandbox(ports, user_id_of(request), chat_id_of(request))
+    return json_response(SandboxOut.of(mounted.session, mounted.workdir))
 
 
 async def remove_sandbox(request: Request, ports: Ports) -> Response:

@@ -20,12 +20,13 @@ async def test_lease_runs_on_the_injected_clock(ports: Ports, clock: FakeClock) 
     user = uuid.uuid4()
     await ensure_workspace(ports, user, None)
     chat = await create_chat(ports, user, None)
-    session, started = await start_sandbox(ports, user, chat.chat_id, "sb", 30)
+    mounted, started = await start_sandbox(ports, user, chat.chat_id, "sb", 30)
     assert started
+    assert mounted.workdir.endswith(str(chat.chat_id))
     clock.advance(29)
     renewed, started_again = await start_sandbox(ports, user, chat.chat_id, "sb", 30)
     assert not started_again
-    assert renewed.started_at == session.started_at
+    assert renewed.session.started_at == mounted.session.started_at
     with pytest.raises(ChatHasActiveSandboxError):
         await start_sandbox(ports, user, chat.chat_id, "other", None)
     clock.advance(29)
