@@ -8,11 +8,11 @@ import statistics
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench.docs_section import DOCS, replace_section
+
 if TYPE_CHECKING:
     from bench.suite import Plan, Results
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-START, END = "<!-- suite:start -->", "<!-- suite:end -->"
 SYSTEMS = ("nginx", "naive", "chatkeep")
 
 ROWS = [
@@ -152,15 +152,7 @@ def write(text: str, results: Results, *, smoke: bool) -> None:
     """Rewrite the suite's section of docs/benchmarks.md and the plot (not for smoke runs)."""
     if smoke:
         return
-    path = DOCS / "benchmarks.md"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{START}\n{text}{END}\n"
-    if START in current:
-        before, rest = current.split(START, 1)
-        current = before + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    path.write_text(current)
+    replace_section("suite", text)
     plot(results, DOCS / "benchmarks.png")
 
 

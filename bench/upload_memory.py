@@ -22,18 +22,12 @@ from pathlib import Path
 
 import httpx
 
+from bench.docs_section import replace_section
+from bench.peers import peak_rss_mib
 from test.e2e.server import RunningServer
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 BLOCK = os.urandom(1024 * 1024)
 BOUNDARY = "bench-boundary-4c1d"
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM")
 
 
 def current_rss_mib(pid: int) -> float:
@@ -124,18 +118,6 @@ Target: peak RSS under 100 MiB during any 1 GiB upload.
 """
 
 
-def write_docs(section: str) -> None:
-    marker_start, marker_end = "<!-- upload-memory:start -->", "<!-- upload-memory:end -->"
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    block = f"{marker_start}\n{section}{marker_end}\n"
-    if marker_start in text:
-        before, rest = text.split(marker_start, 1)
-        text = before + block + rest.split(marker_end, 1)[1].lstrip("\n")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    DOCS.write_text(text)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mib", type=int, default=1024)
@@ -145,7 +127,7 @@ def main() -> int:
     section = report(args.size_mib, results)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        replace_section("upload-memory", section)
     return 0
 
 
