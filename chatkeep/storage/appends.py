@@ -39,14 +39,18 @@ class PendingAppend:
     )
 
     async def succeed(self, version: HistoryVersion) -> None:
-        await self._settle()
-        if not self.answer.done():
-            self.answer.set_result(version)
+        try:
+            await self._settle()
+        finally:
+            if not self.answer.done():
+                self.answer.set_result(version)
 
     async def fail(self, error: BaseException) -> None:
-        await self._settle()
-        if not self.answer.done():
-            self.answer.set_exception(error)
+        try:
+            await self._settle()
+        finally:
+            if not self.answer.done():
+                self.answer.set_exception(error)
 
     async def _settle(self) -> None:
         self.reservation.release()
@@ -88,26 +92,57 @@ def append_batch(
     if opened is None:
         return None
     fd, before = opened
+    if before.st_nlink != 1:
+        os.close(fd)
+        return None
+    refused = None
+    if head_if_match is not None and not head_if_match.matches(etag_of(before)):
+        refused, spools = etag_of(before), spools[1:]
+    if not spools:
+        os.close(fd)
+        return BatchResult(None, refused)
     try:
-        if before.st_nlink != 1:
-            return None
-        refused = None
-        if head_if_match is not None and not head_if_match.matches(etag_of(before)):
-            refused, spools = etag_of(before), spools[1:]
-        if not spools:
-            return BatchResult(None, refused)
         intent = journal.record(chat[0], chat[1], before)  # type: ignore[arg-type]
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        for spool in spools:
+            spool.copy_to(fd)
+        stamper.stamp(fd)
+        os.fsync(fd)
+        after = os.fstat(fd)
+    except BaseException:
+        # Should the cut fail, the intent stays and start-up cuts instead.
         try:
-            for spool in spools:
-                spool.copy_to(fd)
-            stamper.stamp(fd)
-            os.fsync(fd)
-        except BaseException:
-            # Should the cut fail too, the intent stays and start-up cuts instead.
-            os.ftruncate(fd, before.st_size)
-            journal.clear(intent)
-            raise
+            _cut_back(fd, before.st_size)
+        finally:
+            os.close(fd)
         journal.clear(intent)
-        return BatchResult(os.fstat(fd), refused)
+        raise
+    try:
+        os.close(fd)
+    except BaseException:
+        # A failed close may have lost what was written: take the batch back.
+        _reopen_and_cut_back(chat_fd, before)
+        journal.clear(intent)
+        raise
+    journal.clear(intent)
+    return BatchResult(after, refused)
+
+
+def _cut_back(fd: int, size: int) -> None:
+    os.ftruncate(fd, size)
+    os.fsync(fd)
+
+
+def _reopen_and_cut_back(chat_fd: int, before: os.stat_result) -> None:
+    opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
+    if opened is None:
+        return
+    fd, now = opened
+    try:
+        if (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino):
+            _cut_back(fd, before.st_size)
     finally:
         os.close(fd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -13,6 +14,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.storage.etag import MtimeStamper, etag_of
 from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
+from chatkeep.storage.publish import Install, publish_all
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.usecase.interface import HashedFile, ScannedFile
 
@@ -48,26 +50,55 @@ def publish(
     chat_fd: int, temp_dir_fd: int, files: Sequence[tuple[str, Spool]], stamper: MtimeStamper
 ) -> list[str]:
     """Rename every spool into the chat directory under its name, then fsync the directory;
-    answer each file's ETag."""
+    answer each file's ETag. On any failure no name is left changed."""
+    temps: list[tuple[str, str]] = []
+    try:
+        for name, spool in files:
+            temps.append((_finish(temp_dir_fd, spool, stamper), name))
+        publish_all(temp_dir_fd, chat_fd, temps, _rename_or_conflict(temp_dir_fd, chat_fd))
+    except BaseException:
+        for temp_name, _ in temps:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp_name, dir_fd=temp_dir_fd)
+        raise
     etags = []
-    for name, spool in files:
-        taken = spool.take_file()
-        fd, temp_name = taken if taken is not None else create_temp_file(temp_dir_fd)
+    for _, name in temps:
+        info = lstat_entry(chat_fd, name)
+        etags.append("" if info is None else etag_of(info))
+    return etags
+
+
+def _finish(temp_dir_fd: int, spool: Spool, stamper: MtimeStamper) -> str:
+    """The spool as a complete, fsynced, closed temp file: its name in the temp directory."""
+    taken = spool.take_file()
+    fd, temp_name = taken if taken is not None else create_temp_file(temp_dir_fd)
+    try:
+        if taken is None:
+            spool.copy_to(fd)
+        stamper.stamp(fd)
+        os.fsync(fd)
+    except BaseException:
+        discard_temp_file(temp_dir_fd, fd, temp_name)
+        raise
+    try:
+        os.close(fd)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp_name, dir_fd=temp_dir_fd)
+        raise
+    return temp_name
+
+
+def _rename_or_conflict(temp_dir_fd: int, chat_fd: int) -> Install:
+    def install(temp_name: str, name: str) -> None:
         try:
-            if taken is None:
-                spool.copy_to(fd)
-            stamper.stamp(fd)
-            os.fsync(fd)
             os.rename(temp_name, name, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
         except OSError as error:
-            discard_temp_file(temp_dir_fd, fd, temp_name)
             if error.errno in {errno.EISDIR, errno.ENOTEMPTY, errno.EEXIST}:
                 Entry(exists=True, regular=False, freed=0).require_replaceable(name)
             raise
-        etags.append(etag_of(os.fstat(fd)))
-        os.close(fd)
-    fsync_dir(chat_fd)
-    return etags
+
+    return install
 
 
 def scan(chat_fd: int) -> list[ScannedFile]:

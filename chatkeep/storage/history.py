@@ -7,13 +7,15 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
+from functools import partial
 from uuid import UUID
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
-from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
+from chatkeep.storage.files import READ_FLAGS, lstat_entry, open_regular
+from chatkeep.storage.publish import publish_all
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.storage.tree import remove_entry
@@ -62,14 +64,24 @@ def write_new_history(
             spool.copy_to(fd)
         stamper.stamp(fd)
         os.fsync(fd)
-        _install(temp_dir_fd, name, chat_fd)
-        fsync_dir(chat_fd)
-        return os.fstat(fd)
+        written = os.fstat(fd)
     except BaseException:
         discard_temp_file(temp_dir_fd, fd, name)
         raise
-    finally:
-        _close_quietly(fd)
+    try:
+        os.close(fd)
+        publish_all(
+            temp_dir_fd,
+            chat_fd,
+            [(name, HISTORY_FILE_NAME)],
+            partial(_install, temp_dir_fd, chat_fd=chat_fd),
+        )
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=temp_dir_fd)
+        raise
+    # The rename changed the inode's ctime: report the file as it is now.
+    return lstat_entry(chat_fd, HISTORY_FILE_NAME) or written
 
 
 def _copy_old_history(chat_fd: int, fd: int) -> None:
@@ -88,7 +100,7 @@ def _copy_old_history(chat_fd: int, fd: int) -> None:
         os.close(old_fd)
 
 
-def _install(temp_dir_fd: int, name: str, chat_fd: int) -> None:
+def _install(temp_dir_fd: int, name: str, _history: str, *, chat_fd: int) -> None:
     """Rename the temp file over history.md; a planted directory there is removed first.
 
     A sandbox may plant a new directory between the removal and the rename; after
@@ -104,11 +116,6 @@ def _install(temp_dir_fd: int, name: str, chat_fd: int) -> None:
         with contextlib.suppress(OSError):  # the sandbox may be racing the removal too
             remove_entry(chat_fd, HISTORY_FILE_NAME)
     raise NameConflictError(f"{HISTORY_FILE_NAME} keeps being replaced by a directory")
-
-
-def _close_quietly(fd: int) -> None:
-    with contextlib.suppress(OSError):
-        os.close(fd)
 
 
 def open_history_reader(chat_fd: int) -> FileReader:

@@ -37,9 +37,14 @@ class AppendJournal:
             os.unlink(name, dir_fd=self._dir_fd)
         fd = os.open(name, NEW_FILE_FLAGS, 0o600, dir_fd=self._dir_fd)
         try:
-            write_all(fd, json.dumps(entry).encode())
-        finally:
-            os.close(fd)
+            try:
+                write_all(fd, json.dumps(entry).encode())
+            finally:
+                os.close(fd)
+        except BaseException:
+            # Nothing was appended yet: an unwritten intent is only in the way.
+            self.clear(name)
+            raise
         return name
 
     def clear(self, name: str) -> None:

@@ -102,6 +102,8 @@ def create_temp_file(temp_dir_fd: int) -> tuple[int, str]:
 
 
 def discard_temp_file(temp_dir_fd: int, fd: int, name: str) -> None:
-    os.close(fd)
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(name, dir_fd=temp_dir_fd)
+    try:
+        os.close(fd)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=temp_dir_fd)
