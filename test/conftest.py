@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 from chatkeep.app import build_ports
 from chatkeep.config import Settings
 from chatkeep.http.app import build_app
-from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.interface import Ports
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -46,7 +45,6 @@ async def ports(data_dir: Path, clock: FakeClock) -> AsyncIterator[Ports]:
     ports = build_ports(data_dir, default_quota_bytes=Settings().quota_bytes, clock=clock)
     await ports.storage.start()
     yield ports
-    assert isinstance(ports.storage, FileSystemChatStorage)
     await ports.storage.close()
 
 

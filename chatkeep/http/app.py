@@ -39,7 +39,10 @@ def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ports.storage.start()
-        yield
+        try:
+            yield
+        finally:
+            await ports.storage.close()
 
     # An API answers a path it does not know with 404, not a redirect to a guess.
     app = Starlette(

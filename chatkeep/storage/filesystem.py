@@ -71,6 +71,9 @@ class FileSystemChatStorage:
         if self._tmp_fd >= 0:
             os.close(self._tmp_fd)
             self._tmp_fd = -1
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
 
     def chat_dir(self, workspace_id: UUID, chat_id: UUID) -> Path:
         return self._workspaces / str(workspace_id) / "chats" / str(chat_id)

@@ -47,6 +47,9 @@ class AppendJournal:
             raise
         return name
 
+    def close(self) -> None:
+        os.close(self._dir_fd)
+
     def clear(self, name: str) -> None:
         os.unlink(name, dir_fd=self._dir_fd)
 

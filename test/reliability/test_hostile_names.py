@@ -99,6 +99,7 @@ async def check(service: Service, name: str) -> None:
                 assert response.status_code == 400, (method, name, response.text)
                 assert response.json()["error"]["code"] == "invalid_attachment_name"
                 assert snapshot(service.data_dir) == before, (method, name)
+    await service.ports.storage.close()
 
 
 @settings(
