@@ -1,0 +1,118 @@
+"""Abusive multipart bodies and headers against a real server: a clear 4xx, bounded
+time, nothing left behind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from test.e2e import multipart_body as mp
+from test.e2e.conftest import LiveChat
+
+
+def multipart_post(chat: LiveChat, content: bytes | Iterator[bytes]) -> httpx.Response:
+    headers = {**chat.headers, **mp.HEADERS}
+    return chat.client.post(chat.files_url, headers=headers, content=content)
+
+
+def assert_refused_cleanly(
+    chat: LiveChat, response: httpx.Response, status: int, code: str
+) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code
+    assert sorted(chat.temp_files()) == []
+    assert sorted(p.name for p in chat.directory.iterdir()) == ["history.md"]
+
+
+def test_100000_parts_are_refused_early(chat: LiveChat) -> None:
+    """100,000 empty parts: refused after the limit, without reading them all into memory."""
+    part = f'--{mp.BOUNDARY}\r\nContent-Disposition: form-data; name="f"\r\n\r\n\r\n'.encode()
+
+    def body() -> Iterator[bytes]:
+        for _ in range(100):
+            yield part * 1000
+        yield f"--{mp.BOUNDARY}--\r\n".encode()
+
+    started = time.monotonic()
+    response = multipart_post(chat, body())
+    assert time.monotonic() - started < 10
+    assert_refused_cleanly(chat, response, 413, "request_too_large")
+
+
+def test_megabytes_of_preamble_are_refused(chat: LiveChat) -> None:
+    """Megabytes before the first boundary: a clear 400, nothing kept."""
+    body = b"p" * 3_000_000 + b"\r\n" + mp.body(mp.file_part("ok.txt", b"ok"))
+    assert_refused_cleanly(chat, multipart_post(chat, body), 400, "invalid_request")
+
+
+def test_megabytes_of_epilogue_are_skipped(chat: LiveChat) -> None:
+    """Megabytes after the closing boundary are read through and ignored."""
+    body = mp.body(mp.file_part("ok.txt", b"ok")) + b"e" * 3_000_000
+    response = multipart_post(chat, body)
+    assert response.status_code == 201, response.text
+    assert [f["name"] for f in response.json()["files"]] == ["ok.txt"]
+
+
+def test_huge_non_file_field_is_drained_not_kept(chat: LiveChat) -> None:
+    """A 50 MB text field beside a file is read through and ignored."""
+    body = mp.body(
+        mp.part('form-data; name="note"', b"n" * 50_000_000), mp.file_part("f.txt", b"f")
+    )
+    response = multipart_post(chat, body)
+    assert response.status_code == 201, response.text
+    assert [f["name"] for f in response.json()["files"]] == ["f.txt"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"--" + mp.BOUNDARY.encode(),
+        mp.body(mp.file_part("a.txt", b"data"))[:-30],
+        b"no boundary anywhere" * 1000,
+        f"--{mp.BOUNDARY}\r\n".encode() + b"X: " + b"h" * 20_000 + b"\r\n\r\n",
+    ],
+    ids=["empty", "only-boundary", "truncated", "no-boundary", "endless-header"],
+)
+def test_malformed_bodies_are_400(chat: LiveChat, body: bytes) -> None:
+    """Short, truncated or boundary-less bodies and endless part headers are 400."""
+    assert_refused_cleanly(chat, multipart_post(chat, body), 400, "invalid_request")
+
+
+def test_missing_boundary_is_400(chat: LiveChat) -> None:
+    """multipart/form-data without a boundary parameter is 400."""
+    headers = {**chat.headers, "Content-Type": "multipart/form-data"}
+    response = chat.client.post(chat.files_url, headers=headers, content=b"x")
+    assert_refused_cleanly(chat, response, 400, "invalid_request")
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("a" * 8000, "invalid_user_id"), ("\x00" * 36, "invalid_user_id")],
+    ids=["huge", "nul"],
+)
+def test_hostile_user_ids(chat: LiveChat, value: str, code: str) -> None:
+    """A huge or NUL-filled X-User-Id is refused with a JSON error."""
+    try:
+        response = chat.client.get("/v1/workspace", headers={"X-User-Id": value})
+    except httpx.LocalProtocolError:
+        return  # the client itself refuses to send such a header
+    assert response.status_code in (400, 431), response.text
+    if response.status_code == 400:
+        assert response.json()["error"]["code"] == code
+
+
+def test_thousands_of_ranges_get_the_whole_file(chat: LiveChat) -> None:
+    """A Range header with 5,000 ranges is ignored: 200 with the whole file."""
+    stored = chat.client.post(
+        f"{chat.files_url}?name=r.bin", headers=chat.headers, content=b"0123456789"
+    ).json()["files"][0]
+    ranges = "bytes=" + ",".join(f"{i}-{i}" for i in range(5000))
+    response = chat.client.get(
+        f"{chat.files_url}/{stored['file_id']}/content", headers={**chat.headers, "Range": ranges}
+    )
+    assert response.status_code == 200
+    assert response.content == b"0123456789"
