@@ -116,3 +116,38 @@ def test_thousands_of_ranges_get_the_whole_file(chat: LiveChat) -> None:
     )
     assert response.status_code == 200
     assert response.content == b"0123456789"
+
+
+def read_chars(pid: int) -> int:
+    for line in open(f"/proc/{pid}/io").read().splitlines():  # noqa: SIM115
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise RuntimeError("no rchar")
+
+
+def test_aborted_download_stops_reading_the_file(chat: LiveChat, live: object) -> None:
+    """A client that goes away after the first bytes of a 200 MB download: the server stops
+    reading the file instead of reading it to the end."""
+    from test.e2e.server import RunningServer
+    from test.e2e.test_upload_limits import raw_request
+
+    assert isinstance(live, RunningServer)
+    size = 200 * 1024 * 1024
+    block = b"d" * (1024 * 1024)
+    stored = chat.client.post(
+        f"{chat.files_url}?name=big.bin",
+        headers=chat.headers,
+        content=(block for _ in range(size // len(block))),
+    ).json()["files"][0]
+    before = read_chars(live.process.pid)
+    head = (
+        f"GET {chat.files_url}/{stored['file_id']}/content HTTP/1.1\r\nHost: chatkeep\r\n"
+        f"X-User-Id: {chat.headers['X-User-Id']}\r\n"
+    )
+    connection = raw_request(live.url, head)
+    assert connection.recv(65536)  # the download has started
+    connection.close()
+    time.sleep(2)
+    read = read_chars(live.process.pid) - before
+    assert read < size / 4, f"the server read {read} bytes of a {size}-byte file"
+    assert chat.client.get("/healthz").status_code == 200
