@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import stat
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from test.disk import regular_file_bytes
 from test.e2e.server import RunningServer
 
 
@@ -40,14 +40,7 @@ class LiveChat:
 
     def disk_bytes(self) -> int:
         """Regular-file bytes under the workspace's chat directories, each inode once."""
-        seen, total = set(), 0
-        for root, _, names in os.walk(self.directory.parent):
-            for name in names:
-                info = os.lstat(os.path.join(root, name))
-                if stat.S_ISREG(info.st_mode) and info.st_ino not in seen:
-                    seen.add(info.st_ino)
-                    total += info.st_size
-        return total
+        return regular_file_bytes(self.directory.parent)
 
     def temp_files(self) -> list[str]:
         return os.listdir(self.data_dir / "tmp")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from chatkeep.domain.chat import ChatAttachmentName
 from chatkeep.domain.errors import InsufficientStorageError
 from chatkeep.storage.filesystem import FileSystemChatStorage
+from test.disk import regular_file_bytes
 from test.reliability.faults import faulty_os
 
 FUNCTIONS = ["write", "fsync", "rename", "close"]
@@ -28,17 +28,6 @@ BIG = os.urandom(3 * 1024 * 1024 + 5)  # past the in-memory spool: temp file and
 async def chunks(data: bytes, size: int = 256 * 1024) -> AsyncIterator[bytes]:
     for start in range(0, len(data), size):
         yield data[start : start + size]
-
-
-def disk_bytes(directory: Path) -> int:
-    seen, total = set(), 0
-    for root, _, names in os.walk(directory):
-        for name in names:
-            info = os.lstat(os.path.join(root, name))
-            if stat.S_ISREG(info.st_mode) and info.st_ino not in seen:
-                seen.add(info.st_ino)
-                total += info.st_size
-    return total
 
 
 Scenario = Callable[[FileSystemChatStorage, tuple[uuid.UUID, uuid.UUID]], Awaitable[object]]
@@ -140,7 +129,7 @@ async def test_fault_sweep(
         assert os.listdir(storage._tmp) == [], f"{function} #{nth}: temp file left"
         assert os.listdir(storage._journal_dir) == [], f"{function} #{nth}: intent left"
         assert storage._ledger.claimed_bytes(chat[0]) == 0
-        assert await storage.recount_usage(chat[0]) == disk_bytes(directory.parent)
+        assert await storage.recount_usage(chat[0]) == regular_file_bytes(directory.parent)
         await storage.close()
     else:
         pytest.fail("the sweep did not end")
