@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: serve test lint venv clean bench bench-smoke bench-memory bench-tools
+.PHONY: serve test test-slow lint venv clean bench bench-smoke bench-memory bench-tools
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(VENV)/.installed-test bench-tools
 # One round at small sizes, under a minute; prints, rewrites nothing.
 bench-smoke: $(VENV)/.installed-test bench-tools
 	$(PY) -m bench.suite --smoke --no-docs
+
+# The whole suite with the long variants: 20 kill -9 rounds instead of 5.
+test-slow: lint bench-tools
+	CHATKEEP_KILL_ROUNDS=20 $(VENV)/bin/pytest
 
 # Peak server RSS while receiving 1 GiB uploads; rewrites its section of docs/benchmarks.md.
 bench-memory: $(VENV)/.installed-test
