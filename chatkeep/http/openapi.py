@@ -89,7 +89,10 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         "responses": responses,
     }
     if operation.request is not None:
-        spec["requestBody"] = {"required": False, "content": _content(operation.request, ref_of)}
+        spec["requestBody"] = {
+            "required": operation.body_required,
+            "content": _content(operation.request, ref_of),
+        }
     return spec
 
 

@@ -32,6 +32,7 @@ class Operation:
     summary: str
     responses: dict[int, type[BaseModel] | Body | None]
     request: type[BaseModel] | Body | None = None
+    body_required: bool = False
     errors: tuple[str, ...] = ()
     request_headers: tuple[str, ...] = ()
     query: tuple[str, ...] = ()

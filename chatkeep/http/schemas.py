@@ -6,11 +6,25 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictInt, StrictStr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StrictStr
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
+
+
+def _whole_number(value: object) -> int:
+    """JSON Schema's integer: 5 and 5.0, not 5.5, "5" or true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
+# The bound comes before the validator so that the JSON schema shows it as `minimum`.
+NonNegative = Annotated[int, Field(ge=0), BeforeValidator(_whole_number)]
+Positive = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
 Timestamp = Annotated[
@@ -34,7 +48,7 @@ class Health(BaseModel):
 class WorkspacePut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quota_bytes: StrictInt | None = Field(default=None, ge=0)
+    quota_bytes: NonNegative | None = None
 
 
 class WorkspaceOut(BaseModel):
@@ -122,7 +136,7 @@ class SandboxPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sandbox_id: StrictStr = Field(min_length=1, max_length=200)
-    lease_seconds: StrictInt | None = Field(default=None, ge=1)
+    lease_seconds: Positive | None = None
 
 
 class SandboxOut(BaseModel):

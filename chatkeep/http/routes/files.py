@@ -178,6 +178,7 @@ OPERATIONS = [
         "Upload attachments (multipart, or a raw body with ?name=), all or nothing",
         {201: ChatFileList},
         request=_UPLOAD,
+        body_required=True,
         errors=(
             "chat_not_found",
             "invalid_attachment_name",

@@ -47,6 +47,7 @@ OPERATIONS = [
         "Start a sandbox session (201), or renew it with the same sandbox_id (200)",
         {201: SandboxOut, 200: SandboxOut},
         request=SandboxPut,
+        body_required=True,
         errors=(
             "chat_not_found",
             "chat_has_active_sandbox",
