@@ -8,7 +8,6 @@ import os
 import stat
 from dataclasses import dataclass
 from functools import partial
-from uuid import UUID
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
@@ -21,7 +20,6 @@ from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.storage.tree import remove_entry
 
 ABSENT = HistoryVersion(0, ABSENT_ETAG)
-ChatKey = tuple[UUID, UUID]
 INSTALL_ATTEMPTS = 3
 
 

@@ -20,13 +20,6 @@ from chatkeep.storage.files import fsync_dir, lstat_entry
 Install = Callable[[str, str], None]
 
 
-def plain_rename(temp_dir_fd: int, chat_fd: int) -> Install:
-    def install(temp_name: str, name: str) -> None:
-        os.rename(temp_name, name, src_dir_fd=temp_dir_fd, dst_dir_fd=chat_fd)
-
-    return install
-
-
 def publish_all(
     temp_dir_fd: int, chat_fd: int, files: Sequence[tuple[str, str]], install: Install
 ) -> None:
