@@ -14,6 +14,14 @@ def count(path: Path) -> int:
         os.close(fd)
 
 
+def remove(path: Path) -> None:
+    parent = os.open(path.parent, DIR_FLAGS)
+    try:
+        remove_entry(parent, path.name)
+    finally:
+        os.close(parent)
+
+
 def test_counts_regular_files_once_and_never_follows_links(tmp_path: Path) -> None:
     """Hard links count once, symlinks and FIFOs not at all, subdirectories fully."""
     outside = tmp_path / "outside"
@@ -48,11 +56,7 @@ def test_deep_tree_is_counted_and_removed_without_recursion_limits(tmp_path: Pat
     finally:
         os.close(fd)
     assert count(top) == 4
-    parent = os.open(tmp_path, DIR_FLAGS)
-    try:
-        remove_entry(parent, "top")
-    finally:
-        os.close(parent)
+    remove(top)
     assert not top.exists()
 
 
@@ -66,12 +70,8 @@ def test_remove_entry_unlinks_links_and_keeps_their_targets(tmp_path: Path) -> N
     (top / "sub" / "link").symlink_to(outside)
     (top / "file-link").symlink_to(outside / "keep")
     os.mkfifo(top / "sub" / "fifo")
-    parent = os.open(tmp_path, DIR_FLAGS)
-    try:
-        remove_entry(parent, "top")
-        remove_entry(parent, "missing")  # absent entries are fine
-    finally:
-        os.close(parent)
+    remove(top)
+    remove(tmp_path / "missing")  # absent entries are fine
     assert not top.exists()
     assert (outside / "keep").read_bytes() == b"keep"
 
@@ -91,11 +91,7 @@ def test_wide_directory_holds_few_descriptors(tmp_path: Path) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (already_open + 200, hard))
     try:
         assert count(top) == 3000
-        parent = os.open(tmp_path, DIR_FLAGS)
-        try:
-            remove_entry(parent, "wide")
-        finally:
-            os.close(parent)
+        remove(top)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert not top.exists()
