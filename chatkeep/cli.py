@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from chatkeep.app import create_app
 from chatkeep.config import Settings
+from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
 
 logger = logging.getLogger("chatkeep")
 
@@ -102,10 +103,20 @@ def serve(settings: Settings) -> None:
     # collect the young generation less often (requests make little cyclic garbage).
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
+    limits = ConnectionLimits(
+        head_timeout=settings.head_timeout,
+        body_timeout=settings.body_timeout,
+        send_timeout=settings.send_timeout,
+        max_head_bytes=settings.max_head_bytes,
+        max_headers=settings.max_headers,
+        max_connections=settings.max_connections,
+    )
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
+        http=GuardedHttpToolsProtocol.with_limits(limits),
+        timeout_keep_alive=settings.keep_alive_timeout,
         lifespan="on",
         log_level="info",
         access_log=False,

@@ -18,6 +18,13 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
     api_token: str | None = None
+    head_timeout: float = Field(default=10.0, gt=0, description="Seconds to receive a head.")
+    body_timeout: float = Field(default=30.0, gt=0, description="Idle seconds within a body.")
+    send_timeout: float = Field(default=30.0, gt=0, description="Idle seconds while sending.")
+    keep_alive_timeout: int = Field(default=5, ge=1, description="Idle seconds between requests.")
+    max_head_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_headers: int = Field(default=100, ge=10)
+    max_connections: int = Field(default=1024, ge=1)
 
     @field_validator("api_token")
     @classmethod

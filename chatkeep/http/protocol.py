@@ -1,0 +1,207 @@
+"""uvicorn's httptools protocol with the limits it lacks: a deadline for the request head,
+idle timeouts while receiving a body and while sending a response, a bound on the head's
+size and header count, and a cap on open connections. Without them one client can hold a
+connection forever by trickling bytes, or grow the server's memory with an endless header."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from chatkeep.http.schemas import ErrorBody, ErrorDetail
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionLimits:
+    head_timeout: float = 10.0
+    body_timeout: float = 30.0
+    send_timeout: float = 30.0
+    max_head_bytes: int = 64 * 1024
+    max_headers: int = 100
+    max_connections: int = 1024
+
+
+class HeadTooLarge(Exception):
+    pass
+
+
+class ConnectionRefused(Exception):
+    pass
+
+
+def refusal(status: HTTPStatus, code: str, message: str) -> bytes:
+    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
+    head = (
+        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._timer: asyncio.TimerHandle | None = None
+        self._send_timer: asyncio.TimerHandle | None = None
+        self._reading_head = False
+        self._head_bytes = 0
+        self._partial_head_bytes = 0
+        self._head_too_large = False
+        self._over_capacity = False
+
+    @classmethod
+    def with_limits(cls, limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
+        return type(cls.__name__, (cls,), {"limits": limits})
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # Refused once its head is read, so that the client reads the answer rather than a reset.
+        self._over_capacity = len(self.connections) > self.limits.max_connections
+        self._arm(self.limits.head_timeout, self._head_timed_out)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # The chunk a head begins in is not counted (the callbacks count what was parsed);
+        # later chunks that end with the head still incomplete are held by the parser.
+        continuing_head = self._reading_head
+        super().data_received(data)
+        if self._reading_head and continuing_head:
+            self._partial_head_bytes += len(data)
+            if self._partial_head_bytes > self.limits.max_head_bytes:
+                self._refuse_large_head()
+        elif self._waiting_for_body():
+            self._arm(self.limits.body_timeout, self._body_timed_out)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._reading_head = True
+        self._head_bytes = self._partial_head_bytes = 0
+        if self._timer is None:
+            self._arm(self.limits.head_timeout, self._head_timed_out)
+
+    def on_url(self, url: bytes) -> None:
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count_head(len(name) + len(value))
+        if len(self.headers) >= self.limits.max_headers:
+            self._head_too_large = True
+            raise HeadTooLarge
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._reading_head = False
+        self._disarm()
+        if self._over_capacity:
+            message = f"the server holds its limit of {self.limits.max_connections} connections"
+            self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_connections", message)
+            raise ConnectionRefused
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._over_capacity:
+            return
+        if self._head_too_large:
+            self._refuse_large_head()
+        else:
+            super().send_400_response(msg)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.limits.send_timeout, self._send_timed_out)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _count_head(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > self.limits.max_head_bytes:
+            self._head_too_large = True
+            raise HeadTooLarge
+
+    def _refuse_large_head(self) -> None:
+        self._head_too_large = True
+        message = (
+            f"the request head is limited to {self.limits.max_head_bytes} bytes "
+            f"and {self.limits.max_headers} headers"
+        )
+        self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
+
+    def _waiting_for_body(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.more_body and not self._reading_head
+
+    def _head_timed_out(self) -> None:
+        self._timer = None
+        if self._reading_head:
+            message = f"the request head did not arrive within {self.limits.head_timeout} s"
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message)
+        else:
+            self._drop()
+
+    def _body_timed_out(self) -> None:
+        self._timer = None
+        cycle = self.cycle
+        if self.flow.read_paused or cycle.waiting_for_100_continue:
+            # The wait is ours, not the client's: the application has not read yet.
+            self._arm(self.limits.body_timeout, self._body_timed_out)
+        elif cycle.response_started:
+            self._drop()
+        else:
+            message = f"no request body bytes arrived for {self.limits.body_timeout} s"
+            self._refuse(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message)
+
+    def _send_timed_out(self) -> None:
+        self._send_timer = None
+        self._drop()
+        # close() would wait for the client to read what is buffered, which it does not.
+        self.transport.abort()
+
+    def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(refusal(status, code, message))
+        self._drop()
+
+    def _drop(self) -> None:
+        """Closes the connection; a running request sees a disconnect at once."""
+        self._disarm()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self.resume_writing()
+        self.transport.close()
+
+    def _arm(self, delay: float, callback: Any) -> None:
+        self._disarm()
+        self._timer = self.loop.call_later(delay, callback)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
