@@ -14,6 +14,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from chatkeep.http.linger import LingerOnClose
 from chatkeep.http.schemas import ErrorBody, ErrorDetail
 
 
@@ -62,6 +63,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._partial_head_bytes = 0
         self._head_too_large = False
         self._over_capacity = False
+        self._linger: LingerOnClose | None = None
 
     @classmethod
     def with_limits(cls, limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
@@ -78,6 +80,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._linger is not None and self._linger.lingering:
+            self._linger.drop(data)
+            return
         # The chunk a head begins in is not counted (the callbacks count what was parsed);
         # later chunks that end with the head still incomplete are held by the parser.
         continuing_head = self._reading_head
@@ -115,6 +120,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_connections", message)
             raise ConnectionRefused
         super().on_headers_complete()
+        self._linger = None
+        if self._announces_body():
+            self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
+            self.cycle.transport = self._linger  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
         self._disarm()
@@ -152,6 +161,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             f"and {self.limits.max_headers} headers"
         )
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
+
+    def _announces_body(self) -> bool:
+        return any(
+            (name == b"content-length" and value != b"0") or name == b"transfer-encoding"
+            for name, value in self.headers
+        )
 
     def _waiting_for_body(self) -> bool:
         cycle = self.cycle

@@ -63,6 +63,22 @@ def test_declared_length_over_quota_is_refused_before_the_body(
     assert "workspace_quota_exceeded" in answer
 
 
+def test_a_client_that_sends_its_whole_body_first_still_reads_the_413(
+    client: httpx.Client, live: RunningServer
+) -> None:
+    """A client that writes its whole refused 8 MB body before reading (as most HTTP clients
+    do) reads the 413, not a connection reset: the server lingers, dropping the body."""
+    chat = new_chat(client, live.data_dir, quota_bytes=1000)
+    for _ in range(3):
+        connection = raw_request(live.url, upload_head(chat, "big", 8_000_000))
+        connection.sendall(b"b" * 8_000_000)
+        answer = connection.recv(65536).decode("latin-1")
+        connection.close()
+        assert answer.startswith("HTTP/1.1 413"), answer
+        assert "workspace_quota_exceeded" in answer
+    assert chat.temp_files() == []
+
+
 def test_40_parallel_uploads_never_overshoot(client: httpx.Client, live: RunningServer) -> None:
     """40 uploads racing for a quota that fits 11: exactly 11 stored, 29 refused with 413."""
     size = 100_000
