@@ -16,6 +16,20 @@ from chatkeep.http.schemas import ErrorBody
 
 _REF = "#/components/schemas/{model}"
 _ALWAYS = ("unauthorized", "user_id_required", "invalid_user_id", "internal_error")
+_CALLER = {"header.X-User-Id": "$request.header.X-User-Id"}
+# OpenAPI links, for clients and for stateful testing: what each creating operation's answer
+# feeds into, keyed by the path parameters the linked operations take.
+_PRODUCERS: dict[tuple[str, str], tuple[frozenset[str], dict[str, str]]] = {
+    ("PUT", "/v1/workspace"): (frozenset(), {}),
+    ("POST", "/v1/chats"): (frozenset({"chat_id"}), {"path.chat_id": "$response.body#/chat_id"}),
+    ("POST", "/v1/chats/{chat_id}/files"): (
+        frozenset({"chat_id", "file_id"}),
+        {
+            "path.chat_id": "$request.path.chat_id",
+            "path.file_id": "$response.body#/files/0/file_id",
+        },
+    ),
+}
 
 
 def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
@@ -30,9 +44,11 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
 
     paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
-        paths.setdefault(operation.path, {})[operation.method.lower()] = _operation(
-            operation, ref_of
-        )
+        spec = _operation(operation, ref_of)
+        if links := _links(operation, operations):
+            for status in operation.responses:
+                spec["responses"][str(status)]["links"] = links
+        paths.setdefault(operation.path, {})[operation.method.lower()] = spec
     return {
         "openapi": "3.1.0",
         "info": {"title": "chatkeep", "version": __version__},
@@ -45,6 +61,29 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
     }
 
 
+def _links(source: Operation, operations: Sequence[Operation]) -> dict[str, Any]:
+    producer = _PRODUCERS.get((source.method, source.path))
+    if producer is None:
+        return {}
+    takes, parameters = producer
+    return {
+        _operation_id(target): {
+            "operationId": _operation_id(target),
+            "parameters": {**_CALLER, **parameters},
+        }
+        for target in operations
+        if frozenset(_path_parameters(target.path)) == takes and target is not source
+    }
+
+
+def _operation_id(operation: Operation) -> str:
+    return f"{operation.method.lower()}_{_slug(operation.path)}"
+
+
+def _path_parameters(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
 def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
@@ -53,7 +92,7 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
             "required": True,
             "schema": {"type": "string", "format": "uuid"},
         }
-        for name in re.findall(r"{(\w+)}", operation.path)
+        for name in _path_parameters(operation.path)
     ]
     parameters.append(
         {
@@ -84,7 +123,7 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         entry["description"] = ", ".join(filter(None, [entry["description"], code]))
     spec: dict[str, Any] = {
         "summary": operation.summary,
-        "operationId": f"{operation.method.lower()}_{_slug(operation.path)}",
+        "operationId": _operation_id(operation),
         "parameters": parameters,
         "responses": responses,
     }
@@ -96,11 +135,14 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
     return spec
 
 
-def _content(schema: type[BaseModel] | Body, ref_of: dict[type[BaseModel], Any]) -> dict[str, Any]:
+def _content(
+    schema: type[BaseModel] | Body | tuple[Body, ...], ref_of: dict[type[BaseModel], Any]
+) -> dict[str, Any]:
+    if isinstance(schema, tuple):
+        return {media: spec for body in schema for media, spec in _content(body, ref_of).items()}
     if isinstance(schema, Body):
-        return {
-            schema.media_type: {"schema": {"type": "string", "description": schema.description}}
-        }
+        described = {"type": "string", **(schema.schema or {}), "description": schema.description}
+        return {schema.media_type: {"schema": described}}
     return {"application/json": {"schema": ref_of[schema]}}
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -22,6 +23,7 @@ class Body:
 
     media_type: str
     description: str
+    schema: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,7 @@ class Operation:
     handler: Handler
     summary: str
     responses: dict[int, type[BaseModel] | Body | None]
-    request: type[BaseModel] | Body | None = None
+    request: type[BaseModel] | Body | tuple[Body, ...] | None = None
     body_required: bool = False
     errors: tuple[str, ...] = ()
     request_headers: tuple[str, ...] = ()

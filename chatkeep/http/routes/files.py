@@ -163,10 +163,24 @@ async def get_content(request: Request, ports: Ports) -> Response:
 
 _FILES = "/v1/chats/{chat_id}/files"
 _FILE = "/v1/chats/{chat_id}/files/{file_id}"
-_UPLOAD = Body(
-    "multipart/form-data",
-    "Parts named 'file' (with a filename) become attachments; or any other media type "
-    "with ?name=<name>: the raw body is the file.",
+_UPLOAD = (
+    Body(
+        "multipart/form-data",
+        "Parts named 'file', each with a distinct filename, become attachments.",
+        schema={
+            "type": "object",
+            "properties": {
+                "file": {"type": "array", "items": {"type": "string", "format": "binary"}}
+            },
+            "required": ["file"],
+        },
+    ),
+    Body(
+        "application/octet-stream",
+        "With ?name=<name>, the raw body is the file; any other media type works alike and "
+        "is stored as the file's Content-Type.",
+        schema={"format": "binary"},
+    ),
 )
 _CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
 
