@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from starlette.applications import Starlette
-
 from chatkeep.config import Settings
 from chatkeep.http.app import build_app
+from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
 from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
@@ -38,7 +37,7 @@ def build_ports(
     )
 
 
-def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ApiDispatch:
     settings = settings or Settings()
     if ports is None:
         ports = build_ports(settings.data_dir, default_quota_bytes=settings.quota_bytes)

@@ -1,4 +1,5 @@
-"""The Starlette application: service routes, the /v1 API behind identity, one error table."""
+"""The application: the /v1 API served by its dispatch table, in front of a Starlette app for
+health, the OpenAPI document and the lifespan; one error table for both."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS
-from chatkeep.http.identity import IdentityMiddleware
 from chatkeep.http.openapi import openapi_document
-from chatkeep.http.operation import Operation, routes_of
+from chatkeep.http.operation import Operation
 from chatkeep.http.routes import chats, files, history, sandbox, workspace
 from chatkeep.usecase.interface import Ports
 
@@ -27,7 +27,7 @@ OPERATIONS: list[Operation] = [
 ]
 
 
-def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
+def build_app(ports: Ports, *, api_token: str | None = None) -> ApiDispatch:
     document = openapi_document(OPERATIONS)
 
     async def healthz(request: Request) -> Response:
@@ -45,15 +45,13 @@ def build_app(ports: Ports, *, api_token: str | None = None) -> Starlette:
             await ports.storage.close()
 
     # An API answers a path it does not know with 404, not a redirect to a guess.
-    app = Starlette(
+    service = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi, methods=["GET"]),
-            *routes_of(OPERATIONS, ports),
         ],
-        middleware=[Middleware(IdentityMiddleware, api_token=api_token)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
-    app.router.redirect_slashes = False
-    return app
+    service.router.redirect_slashes = False
+    return ApiDispatch(OPERATIONS, ports, service, api_token)

@@ -1,8 +1,5 @@
-"""Who is calling: the optional bearer token, then X-User-Id; before any routing.
-
-A pure ASGI middleware around the whole app: it answers refused /v1 requests
-itself, so the checks come before route and method are even looked at.
-"""
+"""Who is calling: the optional bearer token, then X-User-Id; checked before routing, so a
+refused /v1 request is answered before its route and method are even looked at."""
 
 from __future__ import annotations
 
@@ -11,32 +8,24 @@ from uuid import UUID
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 
-from chatkeep.http.errors import RequestError, error_response
+from chatkeep.http.errors import RequestError
 from chatkeep.http.ids import parse_uuid
 
 USER_ID_KEY = "chatkeep.user_id"
 API_PREFIX = "/v1"
 
 
-class IdentityMiddleware:
-    def __init__(self, app: ASGIApp, api_token: str | None) -> None:
-        self.app = app
+class Identity:
+    def __init__(self, api_token: str | None) -> None:
         self._token = None if api_token is None else api_token.encode()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and _is_api(scope["path"]):
-            headers = Headers(scope=scope)
-            try:
-                if self._token is not None:
-                    self._check_token(headers.get("authorization", ""))
-                scope[USER_ID_KEY] = _user_id(headers)
-            except RequestError as refused:
-                response = error_response(refused.code, refused.message)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    def user_id(self, scope: Scope) -> UUID:
+        headers = Headers(scope=scope)
+        if self._token is not None:
+            self._check_token(headers.get("authorization", ""))
+        return _user_id(headers)
 
     def _check_token(self, authorization: str) -> None:
         assert self._token is not None
@@ -48,7 +37,7 @@ class IdentityMiddleware:
             )
 
 
-def _is_api(path: str) -> bool:
+def is_api(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from chatkeep.usecase.interface import Ports
 
@@ -42,20 +40,3 @@ class Operation:
 
 def json_response(model: BaseModel, status_code: int = 200, **headers: str) -> Response:
     return Response(model.model_dump_json(), status_code, headers, media_type="application/json")
-
-
-def routes_of(operations: Sequence[Operation], ports: Ports) -> list[Route]:
-    """One route per path dispatching on the method, so a 405 lists every allowed method."""
-    by_path: dict[str, dict[str, Handler]] = {}
-    for operation in operations:
-        by_path.setdefault(operation.path, {})[operation.method] = operation.handler
-    routes = []
-    for path, handlers in by_path.items():
-        endpoint = partial(_dispatch, handlers, ports)
-        routes.append(Route(path, endpoint, methods=list(handlers)))
-    return routes
-
-
-async def _dispatch(handlers: dict[str, Handler], ports: Ports, request: Request) -> Response:
-    method = "GET" if request.method == "HEAD" else request.method
-    return await handlers[method](request, ports)

@@ -1,0 +1,112 @@
+"""The /v1 API served straight from a table of operations, without Starlette's per-request
+router and middleware layers: identity, route lookup, the handler and the error table in one
+call. Everything else (health, OpenAPI, lifespan) goes on to the Starlette app behind it.
+
+Measured in process, Starlette's router and exception middleware took about half the time
+of a small API request (`docs/benchmarks.md`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from chatkeep.http.errors import EXCEPTION_HANDLERS
+from chatkeep.http.identity import USER_ID_KEY, Identity, is_api
+from chatkeep.http.operation import Handler, Operation
+from chatkeep.usecase.interface import Ports
+
+_PARAMETER = re.compile(r"{(\w+)}")
+
+
+class Endpoint:
+    """The handlers of one path, by method."""
+
+    def __init__(self, handlers: dict[str, Handler]) -> None:
+        self.handlers = handlers
+        methods = set(handlers) | ({"HEAD"} if "GET" in handlers else set())
+        self.allow = ", ".join(sorted(methods))
+
+    def handler(self, method: str) -> Handler:
+        handler = self.handlers.get("GET" if method == "HEAD" else method)
+        if handler is None:
+            raise HTTPException(405, headers={"Allow": self.allow})
+        return handler
+
+
+class ApiDispatch:
+    def __init__(
+        self,
+        operations: Sequence[Operation],
+        ports: Ports,
+        fallback: ASGIApp,
+        api_token: str | None,
+    ) -> None:
+        by_path: dict[str, dict[str, Handler]] = {}
+        for operation in operations:
+            by_path.setdefault(operation.path, {})[operation.method] = operation.handler
+        self._exact = {path: Endpoint(h) for path, h in by_path.items() if "{" not in path}
+        self._templated = [
+            (re.compile("^" + _PARAMETER.sub(r"(?P<\1>[^/]+)", path) + "$"), Endpoint(h))
+            for path, h in by_path.items()
+            if "{" in path
+        ]
+        self._ports = ports
+        self._identity = Identity(api_token)
+        self._fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api(scope["path"]):
+            await self._fallback(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            scope[USER_ID_KEY] = self._identity.user_id(scope)
+            endpoint = self._endpoint(scope)
+            response = await endpoint.handler(scope["method"])(request, self._ports)
+        except Exception as error:
+            response = await _error_response(request, error)
+        await _respond(response, request, scope, receive, send)
+
+    def _endpoint(self, scope: Scope) -> Endpoint:
+        path = scope["path"]
+        endpoint = self._exact.get(path)
+        if endpoint is not None:
+            scope["path_params"] = {}
+            return endpoint
+        for pattern, endpoint in self._templated:
+            match = pattern.match(path)
+            if match:
+                scope["path_params"] = match.groupdict()
+                return endpoint
+        raise HTTPException(404)
+
+
+async def _error_response(request: Request, error: Exception) -> Response:
+    for kind in type(error).__mro__:
+        handler = EXCEPTION_HANDLERS.get(kind)
+        if handler is not None:
+            return await handler(request, error)
+    raise error  # not an Exception: let it through
+
+
+async def _respond(
+    response: Response, request: Request, scope: Scope, receive: Receive, send: Send
+) -> None:
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await response(scope, receive, tracking_send)
+    except Exception as error:
+        if started:
+            raise  # too late for an answer: the server closes the connection
+        await (await _error_response(request, error))(scope, receive, send)
