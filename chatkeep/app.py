@@ -10,6 +10,7 @@ from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
 from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
+from chatkeep.repository.message_seq import InMemoryMessageSeqs
 from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
 from chatkeep.repository.workspace import InMemoryWorkspaceRepository
 from chatkeep.storage.filesystem import FileSystemChatStorage
@@ -30,6 +31,7 @@ def build_ports(
         files=InMemoryChatFileRepository(),
         sandboxes=InMemorySandboxSessionRepository(),
         storage=FileSystemChatStorage(data_dir),
+        message_seqs=InMemoryMessageSeqs(),
         locks=LocalKeyedLocks(),
         ids=ids or Uuid4Generator(),
         clock=clock or SystemClock(),

@@ -3,7 +3,7 @@ from the end of the file without reading what it does not return.
 
 A block, for message 12 with content C (UTF-8, N bytes):
 
-    <!-- chatkeep:message seq=12 role=assistant bytes=N created_at=2026-11-27T14:00:00.000000+00:00 -->
+    <!-- chatkeep:message seq=12 role=assistant bytes=N created_at=2026-11-27T14:00:00+00:00 -->
     ### assistant
 
     C

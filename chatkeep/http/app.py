@@ -15,13 +15,14 @@ from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation
-from chatkeep.http.routes import chats, files, history, sandbox, workspace
+from chatkeep.http.routes import chats, files, history, messages, sandbox, workspace
 from chatkeep.usecase.interface import Ports
 
 OPERATIONS: list[Operation] = [
     *workspace.OPERATIONS,
     *chats.OPERATIONS,
     *history.OPERATIONS,
+    *messages.OPERATIONS,
     *files.OPERATIONS,
     *sandbox.OPERATIONS,
 ]

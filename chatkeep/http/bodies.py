@@ -24,11 +24,18 @@ def declared_length(request: Request) -> int | None:
     return int(value)
 
 
-async def read_json(request: Request, model: type[M]) -> M:
-    """The body as `model`; an empty body means every field at its default.
+async def read_json(request: Request, model: type[M], max_bytes: int = MAX_JSON_BYTES) -> M:
+    """The body as `model`; an empty body means every field at its default."""
+    body = await read_json_bytes(request, max_bytes)
+    try:
+        return model.model_validate_json(body if body.strip() else b"{}")
+    except ValidationError as error:
+        raise RequestError("invalid_request", describe(error)) from None
 
-    Media type and declared size are judged from the headers before any byte is read.
-    """
+
+async def read_json_bytes(request: Request, max_bytes: int = MAX_JSON_BYTES) -> bytes:
+    """The raw JSON body; media type and declared size are judged from the headers before
+    any byte is read."""
     length = declared_length(request)
     has_body = (length or 0) > 0 or "transfer-encoding" in request.headers
     content_type = request.headers.get("content-type")
@@ -36,22 +43,18 @@ async def read_json(request: Request, model: type[M]) -> M:
         media_type, _ = parse_options_header(content_type)
         if media_type.lower() != b"application/json":
             raise RequestError("unsupported_media_type", "the body must be application/json")
-    if length is not None and length > MAX_JSON_BYTES:
-        raise RequestError("request_too_large", f"a JSON body is at most {MAX_JSON_BYTES} bytes")
+    too_large = RequestError("request_too_large", f"a JSON body is at most {max_bytes} bytes")
+    if length is not None and length > max_bytes:
+        raise too_large
     body = bytearray()
     async for chunk in body_chunks(request):
         body += chunk
-        if len(body) > MAX_JSON_BYTES:
-            raise RequestError(
-                "request_too_large", f"a JSON body is at most {MAX_JSON_BYTES} bytes"
-            )
-    try:
-        return model.model_validate_json(body if body.strip() else b"{}")
-    except ValidationError as error:
-        raise RequestError("invalid_request", _describe(error)) from None
+        if len(body) > max_bytes:
+            raise too_large
+    return bytes(body)
 
 
-def _describe(error: ValidationError) -> str:
+def describe(error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg']}" if where else str(first["msg"])

@@ -106,8 +106,14 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
         for header in operation.request_headers
     ]
+    typed = operation.query_schemas or {}
     parameters += [
-        {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": dict(typed.get(name, {"type": "string"})),
+        }
         for name in operation.query
     ]
     responses: dict[str, Any] = {}

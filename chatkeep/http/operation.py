@@ -36,6 +36,8 @@ class Operation:
     errors: tuple[str, ...] = ()
     request_headers: tuple[str, ...] = ()
     query: tuple[str, ...] = ()
+    # JSON Schemas of query parameters that are not free strings.
+    query_schemas: Mapping[str, Mapping[str, Any]] | None = None
 
 
 def json_response(model: BaseModel, status_code: int = 200, **headers: str) -> Response:

@@ -6,9 +6,18 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, StrictStr
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    StrictStr,
+)
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile
+from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 
@@ -155,3 +164,58 @@ class SandboxOut(BaseModel):
             started_at=session.started_at,
             expires_at=session.expires_at,
         )
+
+
+class MessageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    content: StrictStr
+
+
+class ManyMessages(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    messages: list[MessageIn] = Field(min_length=1)
+
+
+class MessagesPost(RootModel[MessageIn | ManyMessages]):
+    """One message (`role` + `content`) or several (`messages`), not both."""
+
+
+class MessageOut(BaseModel):
+    seq: int
+    role: Role
+    content: str
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls(
+            seq=message.seq,
+            role=message.role,
+            content=message.content,
+            created_at=message.created_at,
+        )
+
+
+class MessageList(BaseModel):
+    messages: list[MessageOut]
+    next_before: int | None = Field(
+        default=None,
+        description="The seq of the oldest message returned; null when none precedes it.",
+    )
+
+
+class MessagesQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: Annotated[int, Field(ge=1, le=1000)] = 20
+    before: Annotated[int, Field(ge=1)] | None = None
+
+    @classmethod
+    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
+        return {
+            "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
+            "before": {"type": "integer", "minimum": 1},
+        }

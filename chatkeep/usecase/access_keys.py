@@ -11,3 +11,7 @@ def workspace_lock(user_id: UUID) -> str:
 
 def chat_lock(chat_id: UUID) -> str:
     return f"chat:{chat_id}"
+
+
+def messages_lock(chat_id: UUID) -> str:
+    return f"messages:{chat_id}"

@@ -18,3 +18,4 @@ async def delete_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
         await ports.files.delete_by_chat_id(chat.chat_id)
         await ports.sandboxes.delete_by_chat_id(chat.chat_id)
         await ports.chats.delete(chat.chat_id)
+        await ports.message_seqs.forget(chat.chat_id)

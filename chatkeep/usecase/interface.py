@@ -217,6 +217,17 @@ class ChatStorage(Protocol):
         ...
 
 
+class MessageSeqs(Protocol):
+    """The highest message seq of a chat's history, remembered for one history version, so
+    that appending a message need not read the history through."""
+
+    async def get(self, chat_id: UUID, etag: str) -> int | None: ...
+
+    async def put(self, chat_id: UUID, etag: str, seq: int) -> None: ...
+
+    async def forget(self, chat_id: UUID) -> None: ...
+
+
 class KeyedLocks(Protocol):
     """Mutual exclusion by key, for check-then-act sequences across awaits."""
 
@@ -242,6 +253,7 @@ class Ports:
     files: ChatFileRepository
     sandboxes: SandboxSessionRepository
     storage: ChatStorage
+    message_seqs: MessageSeqs
     locks: KeyedLocks
     ids: IdGenerator
     clock: Clock

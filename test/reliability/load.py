@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import os
 import random
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -166,12 +167,18 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
-async def watch(
-    client: httpx.AsyncClient, users: list[User], pid: int, tally: Tally, deadline: float
-) -> None:
+def sample_memory(pid: int, tally: Tally, deadline: float) -> None:
+    """In a thread of its own, so that a busy event loop does not thin out the samples."""
     started = time.monotonic()
     while time.monotonic() < deadline:
         tally.rss_kib.append((time.monotonic() - started, rss_kib(pid)))
+        time.sleep(0.2)
+
+
+async def watch_quotas(
+    client: httpx.AsyncClient, users: list[User], tally: Tally, deadline: float
+) -> None:
+    while time.monotonic() < deadline:
         for user in users:
             workspace = (await client.get("/v1/workspace", headers=user.headers)).json()
             if workspace["used_bytes"] > workspace["quota_bytes"]:
@@ -194,7 +201,10 @@ async def mixed_load(
             for n in range(clients)
         ]
         deadline = time.monotonic() + seconds
+        sampler = threading.Thread(target=sample_memory, args=(pid, tally, deadline))
+        sampler.start()
         await asyncio.gather(
-            watch(client, users, pid, tally, deadline), *(w.run(deadline) for w in workers)
+            watch_quotas(client, users, tally, deadline), *(w.run(deadline) for w in workers)
         )
+        sampler.join()
     return tally, workers

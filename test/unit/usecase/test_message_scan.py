@@ -22,7 +22,9 @@ TRICKY = [
     "-->",
 ]
 # Hypothesis' text leaves out surrogates: every value encodes as UTF-8.
-texts = st.one_of(st.text(), st.sampled_from(TRICKY), st.lists(st.sampled_from(TRICKY)).map("".join))
+texts = st.one_of(
+    st.text(), st.sampled_from(TRICKY), st.lists(st.sampled_from(TRICKY)).map("".join)
+)
 
 
 async def scan(data: bytes) -> list[Message]:

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatkeep.domain.errors import InvalidRequestError, PreconditionFailedError
+from chatkeep.domain.history import IfMatch
+from chatkeep.domain.message import Message, Role, render_block
+from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.access_keys import messages_lock
+from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.message_scan import blocks_backward
+
+# Another writer (a plain append, a replace, a sandbox) may move the history between
+# reading its highest seq and appending; the append is then retried on the new version.
+MAX_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    role: Role
+    content: str
+
+
+async def append_messages(
+    ports: Ports, user_id: UUID, chat_id: UUID, new: Sequence[NewMessage]
+) -> list[Message]:
+    """Append the messages to the history as blocks, all or none, numbered on from the
+    highest seq the history holds."""
+    if not new:
+        raise InvalidRequestError("no message to append")
+    workspace, chat = await require_chat(ports, user_id, chat_id)
+    async with ports.locks.hold(messages_lock(chat_id)):
+        for attempt in range(MAX_ATTEMPTS):
+            etag, top = await _highest_seq(ports, workspace.workspace_id, chat_id)
+            now = ports.clock.now()
+            messages = [
+                Message(top + n, m.role, m.content, now) for n, m in enumerate(new, start=1)
+            ]
+            body = b"".join(render_block(message) for message in messages)
+            last_attempt = attempt == MAX_ATTEMPTS - 1
+            try:
+                version = await ports.storage.append_history(
+                    workspace.workspace_id,
+                    chat_id,
+                    _one(body),
+                    quota_bytes=workspace.quota_bytes,
+                    if_match=None if last_attempt else IfMatch(frozenset({etag})),
+                )
+            except PreconditionFailedError:
+                continue
+            await ports.message_seqs.put(chat_id, version.etag, messages[-1].seq)
+            await ports.chats.touch(chat.chat_id, now)
+            return messages
+    raise AssertionError("unreachable: the last attempt has no precondition")
+
+
+async def _highest_seq(ports: Ports, workspace_id: UUID, chat_id: UUID) -> tuple[str, int]:
+    reader = await ports.storage.open_history(workspace_id, chat_id)
+    try:
+        known = await ports.message_seqs.get(chat_id, reader.etag)
+        if known is None:
+            known = max([block.seq async for block in blocks_backward(reader)], default=0)
+            await ports.message_seqs.put(chat_id, reader.etag, known)
+        return reader.etag, known
+    finally:
+        await reader.aclose()
+
+
+async def _one(body: bytes) -> AsyncIterator[bytes]:
+    yield body

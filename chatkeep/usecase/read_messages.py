@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatkeep.domain.errors import InvalidRequestError
+from chatkeep.domain.message import BlockRef, Message
+from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.message_scan import blocks_backward, read_range
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    messages: list[Message]
+    next_before: int | None
+
+
+async def read_messages(
+    ports: Ports, user_id: UUID, chat_id: UUID, limit: int = 20, before: int | None = None
+) -> MessagePage:
+    """The last `limit` messages before seq `before` (or the end), oldest first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
+    if before is not None and before < 1:
+        raise InvalidRequestError("before must be a seq, 1 or more")
+    workspace, chat = await require_chat(ports, user_id, chat_id)
+    reader = await ports.storage.open_history(workspace.workspace_id, chat.chat_id)
+    try:
+        found: list[BlockRef] = []
+        more = False
+        async for block in blocks_backward(reader):
+            if before is not None and block.seq >= before:
+                continue
+            if len(found) == limit:
+                more = True
+                break
+            found.append(block)
+        messages = [
+            block.message(await read_range(reader, block.content_start, block.content_bytes))
+            for block in reversed(found)
+        ]
+    finally:
+        await reader.aclose()
+    return MessagePage(messages, messages[0].seq if more and messages else None)
