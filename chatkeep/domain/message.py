@@ -57,7 +57,9 @@ class BlockRef:
     content_bytes: int
 
     def message(self, content: bytes) -> Message:
-        return Message(self.seq, self.role, content.decode("utf-8"), self.created_at)
+        # Only a sandbox can put bytes that are not UTF-8 inside a consistent block.
+        text = content.decode("utf-8", errors="replace")
+        return Message(self.seq, self.role, text, self.created_at)
 
 
 def render_block(message: Message) -> bytes:

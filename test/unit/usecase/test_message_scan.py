@@ -75,3 +75,11 @@ async def test_the_last_messages_cost_the_same_after_megabytes_of_history() -> N
         assert blocks == [count, count - 1, count - 2]
         costs.append(reader.reads)
     assert costs[0] == costs[1]
+
+
+async def test_a_block_a_sandbox_filled_with_bytes_that_are_not_utf8_still_reads() -> None:
+    """Content bytes that are not UTF-8 inside a consistent block read with replacement
+    characters instead of failing the read."""
+    block = render_block(Message(1, "tool", "ab", AT)).replace(b"\n\nab\n", b"\n\na\xff\n")
+    [message] = await scan(block)
+    assert message.content == "a\ufffd"
