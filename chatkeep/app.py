@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from chatkeep.config import Settings
 from chatkeep.http.app import build_app
 from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
+from chatkeep.pruning import prune_forever
 from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
@@ -43,4 +46,9 @@ def create_app(settings: Settings | None = None, *, ports: Ports | None = None) 
     settings = settings or Settings()
     if ports is None:
         ports = build_ports(settings.data_dir, default_quota_bytes=settings.quota_bytes)
-    return build_app(ports, api_token=settings.api_token)
+    background = []
+    if settings.chat_ttl_seconds is not None:
+        background.append(
+            partial(prune_forever, ports, timedelta(seconds=settings.chat_ttl_seconds))
+        )
+    return build_app(ports, api_token=settings.api_token, background=background)

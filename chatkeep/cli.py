@@ -40,13 +40,19 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--quota-bytes", help="quota of a new workspace (CHATKEEP_QUOTA_BYTES, default 1 GiB)"
     )
     serve.add_argument("--api-token", help="bearer token required on /v1 (CHATKEEP_API_TOKEN)")
+    serve.add_argument(
+        "--chat-ttl",
+        dest="chat_ttl_seconds",
+        help="delete chats idle for longer than this many seconds, except those with an "
+        "active sandbox (CHATKEEP_CHAT_TTL_SECONDS, default: never)",
+    )
     return parser.parse_args(argv)
 
 
 def load_settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: value
-        for name in ("host", "port", "data_dir", "quota_bytes", "api_token")
+        for name in ("host", "port", "data_dir", "quota_bytes", "api_token", "chat_ttl_seconds")
         if (value := getattr(args, name)) is not None
     }
     try:

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
     api_token: str | None = None
+    chat_ttl_seconds: float | None = Field(
+        default=None, gt=0, description="Prune chats idle for longer than this."
+    )
     head_timeout: float = Field(default=10.0, gt=0, description="Seconds to receive a head.")
     body_timeout: float = Field(default=30.0, gt=0, description="Idle seconds within a body.")
     send_timeout: float = Field(default=30.0, gt=0, description="Idle seconds while sending.")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 from uuid import UUID
 
 from chatkeep.domain.errors import InvalidAttachmentNameError, InvalidRequestError
@@ -56,6 +57,19 @@ def validate_title(title: str | None) -> str | None:
     return title
 
 
+ChatStatus = Literal["active", "archived"]
+ChatOrder = Literal["created_at", "-updated_at"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChatPosition:
+    """Where a page of chats ended: the sort key of its last chat. `ordinal` orders chats
+    with equal timestamps by creation."""
+
+    at: datetime
+    ordinal: int
+
+
 @dataclass(frozen=True, slots=True)
 class Chat:
     chat_id: UUID
@@ -63,11 +77,11 @@ class Chat:
     title: str | None
     created_at: datetime
     updated_at: datetime
+    status: ChatStatus = "active"
 
     def touched(self, now: datetime) -> Chat:
         """This chat after a write at `now`; updated_at never stands still or goes back."""
-        updated_at = max(now, self.updated_at + _TICK)
-        return Chat(self.chat_id, self.workspace_id, self.title, self.created_at, updated_at)
+        return replace(self, updated_at=max(now, self.updated_at + _TICK))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,10 @@ health, the OpenAPI document and the lifespan; one error table for both."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -28,7 +30,13 @@ OPERATIONS: list[Operation] = [
 ]
 
 
-def build_app(ports: Ports, *, api_token: str | None = None) -> ApiDispatch:
+def build_app(
+    ports: Ports,
+    *,
+    api_token: str | None = None,
+    background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+) -> ApiDispatch:
+    """The application; `background` tasks run from start-up to shutdown."""
     document = openapi_document(OPERATIONS)
 
     async def healthz(request: Request) -> Response:
@@ -40,9 +48,13 @@ def build_app(ports: Ports, *, api_token: str | None = None) -> ApiDispatch:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ports.storage.start()
+        tasks = [asyncio.create_task(run()) for run in background]
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await ports.storage.close()
 
     # An API answers a path it does not know with 404, not a redirect to a guess.

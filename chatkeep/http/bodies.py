@@ -54,6 +54,14 @@ async def read_json_bytes(request: Request, max_bytes: int = MAX_JSON_BYTES) -> 
     return bytes(body)
 
 
+def read_query(request: Request, model: type[M]) -> M:
+    """The query parameters as `model` (the last value of a repeated one)."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as error:
+        raise RequestError("invalid_request", describe(error)) from None
+
+
 def describe(error: ValidationError) -> str:
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])

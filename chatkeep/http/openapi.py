@@ -111,7 +111,7 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         {
             "name": name,
             "in": "query",
-            "required": False,
+            "required": name in operation.required_query,
             "schema": dict(typed.get(name, {"type": "string"})),
         }
         for name in operation.query

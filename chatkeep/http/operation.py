@@ -36,6 +36,7 @@ class Operation:
     errors: tuple[str, ...] = ()
     request_headers: tuple[str, ...] = ()
     query: tuple[str, ...] = ()
+    required_query: tuple[str, ...] = ()
     # JSON Schemas of query parameters that are not free strings.
     query_schemas: Mapping[str, Mapping[str, Any]] | None = None
 

@@ -16,7 +16,7 @@ from pydantic import (
     StrictStr,
 )
 
-from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile
+from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
@@ -84,10 +84,20 @@ class ChatCreate(BaseModel):
     title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
 
 
+class ChatPatch(BaseModel):
+    """Any of title (null clears it) and status; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    status: ChatStatus | None = None
+
+
 class ChatOut(BaseModel):
     chat_id: UUID
     workspace_id: UUID
     title: str | None
+    status: ChatStatus
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -97,6 +107,7 @@ class ChatOut(BaseModel):
             chat_id=chat.chat_id,
             workspace_id=chat.workspace_id,
             title=chat.title,
+            status=chat.status,
             created_at=chat.created_at,
             updated_at=chat.updated_at,
         )
@@ -104,6 +115,55 @@ class ChatOut(BaseModel):
 
 class ChatList(BaseModel):
     chats: list[ChatOut]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as ?cursor= for the next page; null on the last one."
+    )
+
+
+class ChatsQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    status: ChatStatus | None = None
+    order: ChatOrder = "created_at"
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+    cursor: str | None = None
+
+    @classmethod
+    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
+        return {
+            "status": {"type": "string", "enum": ["active", "archived"]},
+            "order": {"type": "string", "enum": ["created_at", "-updated_at"]},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+        }
+
+
+def _iso_8601_with_offset(value: object) -> datetime:
+    """ISO 8601 with a UTC offset (`Z` accepted); not pydantic's laxer forms, such as a
+    bare number of seconds."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 timestamp")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("must be an ISO 8601 timestamp, such as 2026-11-27T10:00:00Z") from None
+    if parsed.tzinfo is None:
+        raise ValueError("must carry a UTC offset, such as Z or +02:00")
+    return parsed
+
+
+class PruneQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    updated_before: Annotated[datetime, BeforeValidator(_iso_8601_with_offset)]
+
+    @classmethod
+    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
+        return {"updated_before": {"type": "string", "format": "date-time"}}
+
+
+class PrunedOut(BaseModel):
+    deleted: list[UUID]
+    skipped: list[UUID] = Field(description="Idle chats kept because a sandbox is active.")
 
 
 class HistoryWritten(BaseModel):

@@ -17,6 +17,9 @@ class InMemoryWorkspaceRepository:
         workspace_id = self._id_by_user.get(user_id)
         return None if workspace_id is None else self._by_id.get(workspace_id)
 
+    async def list_all(self) -> list[Workspace]:
+        return list(self._by_id.values())
+
     async def get_or_add(self, workspace: Workspace) -> Workspace:
         existing = await self.get_by_user_id(workspace.user_id)
         if existing is not None:

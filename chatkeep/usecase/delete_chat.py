@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from chatkeep.domain.errors import ChatHasActiveSandboxError
@@ -7,10 +8,15 @@ from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
 from chatkeep.usecase.interface import Ports
 
 
-async def delete_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
-    """Remove the chat's directory and metadata; refuse while a sandbox is active on it."""
+async def delete_chat(
+    ports: Ports, user_id: UUID, chat_id: UUID, *, idle_before: datetime | None = None
+) -> bool:
+    """Remove the chat's directory and metadata; refuse while a sandbox is active on it.
+    With `idle_before`, only a chat not updated since then goes (answers whether it did)."""
     async with ports.locks.hold(workspace_lock(user_id)), ports.locks.hold(chat_lock(chat_id)):
         workspace, chat = await require_chat(ports, user_id, chat_id)
+        if idle_before is not None and chat.updated_at >= idle_before:
+            return False
         session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
         if session is not None and session.is_active(ports.clock.now()):
             raise ChatHasActiveSandboxError(chat.chat_id)
@@ -19,3 +25,4 @@ async def delete_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
         await ports.sandboxes.delete_by_chat_id(chat.chat_id)
         await ports.chats.delete(chat.chat_id)
         await ports.message_seqs.forget(chat.chat_id)
+        return True

@@ -9,7 +9,14 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.chat import (
+    Chat,
+    ChatAttachmentName,
+    ChatFile,
+    ChatOrder,
+    ChatPosition,
+    ChatStatus,
+)
 from chatkeep.domain.history import HistoryVersion, IfMatch
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
@@ -19,6 +26,8 @@ class WorkspaceRepository(Protocol):
     async def get(self, workspace_id: UUID) -> Workspace | None: ...
 
     async def get_by_user_id(self, user_id: UUID) -> Workspace | None: ...
+
+    async def list_all(self) -> list[Workspace]: ...
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
         """Store `workspace` unless its user has one already; return the user's workspace."""
@@ -36,7 +45,24 @@ class ChatRepository(Protocol):
         """Oldest first."""
         ...
 
+    async def list_page(
+        self,
+        workspace_id: UUID,
+        *,
+        status: ChatStatus | None,
+        order: ChatOrder,
+        after: ChatPosition | None,
+        limit: int,
+    ) -> tuple[list[Chat], ChatPosition | None]:
+        """Up to `limit` chats after `after` in `order` (ties in creation order, reversed
+        with the order), and the position of the last one when more follow."""
+        ...
+
     async def save(self, chat: Chat) -> None: ...
+
+    async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
+        """Set title and status, leaving `updated_at` as it is; None if gone."""
+        ...
 
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
         """Move `updated_at` forward to `at` (or just past its current value); None if gone."""

@@ -1,13 +1,40 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
-from chatkeep.domain.chat import Chat
+from chatkeep.domain.chat import Chat, ChatOrder, ChatStatus
+from chatkeep.domain.chat_cursor import ChatCursor
+from chatkeep.domain.errors import InvalidRequestError
 from chatkeep.usecase.access import require_workspace
 from chatkeep.usecase.interface import Ports
 
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
 
-async def list_chats(ports: Ports, user_id: UUID) -> list[Chat]:
-    """The user's chats, oldest first."""
+
+@dataclass(frozen=True, slots=True)
+class ChatPage:
+    chats: list[Chat]
+    next_cursor: str | None
+
+
+async def list_chats(
+    ports: Ports,
+    user_id: UUID,
+    *,
+    status: ChatStatus | None = None,
+    order: ChatOrder = "created_at",
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> ChatPage:
+    """A page of the user's chats: oldest first, or most recently updated first."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
+    after = None if cursor is None else ChatCursor.decode(cursor, order, status).position
     workspace = await require_workspace(ports, user_id)
-    return await ports.chats.list_by_workspace_id(workspace.workspace_id)
+    chats, last = await ports.chats.list_page(
+        workspace.workspace_id, status=status, order=order, after=after, limit=limit
+    )
+    next_cursor = None if last is None else ChatCursor(order, status, last).encode()
+    return ChatPage(chats, next_cursor)

@@ -27,7 +27,8 @@ async def test_create_makes_a_chat_with_directory_and_history(
     response = await client.post("/v1/chats", headers=user, json={"title": "Plans"})
     assert response.status_code == 201
     chat = response.json()
-    assert set(chat) == {"chat_id", "workspace_id", "title", "created_at", "updated_at"}
+    assert set(chat) == {"chat_id", "workspace_id", "title", "status", "created_at", "updated_at"}
+    assert chat["status"] == "active"
     assert chat["title"] == "Plans"
     assert datetime.fromisoformat(chat["created_at"]).utcoffset() is not None
     history = chat_path(data_dir, chat["workspace_id"], chat["chat_id"]) / "history.md"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import positive_data_acceptance
 
 from chatkeep.app import build_ports
 from chatkeep.http.app import build_app
@@ -24,4 +25,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", build_app(_ports))
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api(case: schemathesis.Case) -> None:
     """Whatever the schema allows, the service answers without a server error, as documented."""
-    case.call_and_validate()
+    # A listing cursor is an opaque token the service issued: a generated one is rightly
+    # refused with 400, so only there is a refused schema-valid request not a failure.
+    opaque = case.query is not None and "cursor" in case.query
+    case.call_and_validate(excluded_checks=[positive_data_acceptance] if opaque else [])

@@ -6,16 +6,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatkeep.domain.errors import ChatNotFoundError
-from chatkeep.http.bodies import read_json
+from chatkeep.http.bodies import read_json, read_query
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
 from chatkeep.http.operation import Operation, json_response
-from chatkeep.http.schemas import ChatCreate, ChatList, ChatOut
+from chatkeep.http.schemas import (
+    ChatCreate,
+    ChatList,
+    ChatOut,
+    ChatPatch,
+    ChatsQuery,
+    PrunedOut,
+    PruneQuery,
+)
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.delete_chat import delete_chat
 from chatkeep.usecase.get_chat import get_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.list_chats import list_chats
+from chatkeep.usecase.prune_chats import prune_chats
+from chatkeep.usecase.update_chat import ChatChanges, update_chat
 
 
 def chat_id_of(request: Request) -> UUID:
@@ -29,8 +39,32 @@ async def post_chat(request: Request, ports: Ports) -> Response:
 
 
 async def get_chats(request: Request, ports: Ports) -> Response:
-    chats = await list_chats(ports, user_id_of(request))
-    return json_response(ChatList(chats=[ChatOut.of(chat) for chat in chats]))
+    query = read_query(request, ChatsQuery)
+    page = await list_chats(
+        ports,
+        user_id_of(request),
+        status=query.status,
+        order=query.order,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    chats = [ChatOut.of(chat) for chat in page.chats]
+    return json_response(ChatList(chats=chats, next_cursor=page.next_cursor))
+
+
+async def patch_chat(request: Request, ports: Ports) -> Response:
+    body = await read_json(request, ChatPatch)
+    changes = ChatChanges(
+        sets_title="title" in body.model_fields_set, title=body.title, status=body.status
+    )
+    chat = await update_chat(ports, user_id_of(request), chat_id_of(request), changes)
+    return json_response(ChatOut.of(chat))
+
+
+async def prune(request: Request, ports: Ports) -> Response:
+    query = read_query(request, PruneQuery)
+    pruned = await prune_chats(ports, user_id_of(request), query.updated_before)
+    return json_response(PrunedOut(deleted=pruned.deleted, skipped=pruned.skipped))
 
 
 async def show_chat(request: Request, ports: Ports) -> Response:
@@ -62,9 +96,23 @@ OPERATIONS = [
         "GET",
         "/v1/chats",
         get_chats,
-        "The caller's chats, oldest first",
+        "The caller's chats, a page at a time: oldest first, or most recently updated first",
         {200: ChatList},
-        errors=("workspace_not_found",),
+        errors=("workspace_not_found", "invalid_request"),
+        query=("status", "order", "limit", "cursor"),
+        query_schemas=ChatsQuery.parameter_schemas(),
+    ),
+    Operation(
+        "DELETE",
+        "/v1/chats",
+        prune,
+        "Delete the caller's chats not updated since updated_before, except those with an "
+        "active sandbox",
+        {200: PrunedOut},
+        errors=("workspace_not_found", "invalid_request"),
+        query=("updated_before",),
+        required_query=("updated_before",),
+        query_schemas=PruneQuery.parameter_schemas(),
     ),
     Operation(
         "GET",
@@ -73,6 +121,16 @@ OPERATIONS = [
         "One chat",
         {200: ChatOut},
         errors=("chat_not_found",),
+    ),
+    Operation(
+        "PATCH",
+        "/v1/chats/{chat_id}",
+        patch_chat,
+        "Retitle, archive or reactivate a chat (updated_at does not move)",
+        {200: ChatOut},
+        request=ChatPatch,
+        body_required=True,
+        errors=("chat_not_found", "invalid_request", "unsupported_media_type"),
     ),
     Operation(
         "DELETE",

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatkeep.domain.errors import InvalidHistoryError
-from chatkeep.http.bodies import describe, read_json_bytes
+from chatkeep.http.bodies import describe, read_json_bytes, read_query
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Operation, json_response
@@ -37,10 +37,7 @@ async def post_messages(request: Request, ports: Ports) -> Response:
 
 
 async def get_messages(request: Request, ports: Ports) -> Response:
-    try:
-        query = MessagesQuery.model_validate(dict(request.query_params))
-    except ValidationError as error:
-        raise RequestError("invalid_request", describe(error)) from None
+    query = read_query(request, MessagesQuery)
     page = await read_messages(
         ports, user_id_of(request), chat_id_of(request), query.limit, query.before
     )

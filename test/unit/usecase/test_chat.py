@@ -36,7 +36,7 @@ async def test_create_makes_directory_and_lists_oldest_first(
     first = await create_chat(ports, user, "first")
     clock.advance(1)
     second = await create_chat(ports, user, None)
-    assert await list_chats(ports, user) == [first, second]
+    assert (await list_chats(ports, user)).chats == [first, second]
     assert first.created_at == first.updated_at
     assert isinstance(ports.storage, FileSystemChatStorage)
     history = ports.storage.chat_dir(workspace.workspace_id, first.chat_id) / "history.md"
@@ -49,7 +49,7 @@ async def test_overlong_title_is_refused_and_creates_nothing(ports: Ports) -> No
     await ensure_workspace(ports, user, None)
     with pytest.raises(InvalidRequestError):
         await create_chat(ports, user, "x" * 501)
-    assert await list_chats(ports, user) == []
+    assert (await list_chats(ports, user)).chats == []
 
 
 async def test_another_users_chat_does_not_exist(ports: Ports) -> None:
@@ -77,6 +77,6 @@ async def test_delete_is_refused_with_an_active_sandbox(ports: Ports, clock: Fak
         await delete_chat(ports, user, chat.chat_id)
     await ports.sandboxes.delete_by_chat_id(chat.chat_id)
     await delete_chat(ports, user, chat.chat_id)
-    assert await list_chats(ports, user) == []
+    assert (await list_chats(ports, user)).chats == []
     assert isinstance(ports.storage, FileSystemChatStorage)
     assert not ports.storage.chat_dir(workspace.workspace_id, chat.chat_id).exists()

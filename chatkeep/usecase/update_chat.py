@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from chatkeep.domain.chat import Chat, ChatStatus, validate_title
+from chatkeep.domain.errors import ChatNotFoundError
+from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.interface import Ports
+
+
+@dataclass(frozen=True, slots=True)
+class ChatChanges:
+    """What a PATCH gives: a title (None clears it) when `sets_title`, a status if any."""
+
+    sets_title: bool = False
+    title: str | None = None
+    status: ChatStatus | None = None
+
+
+async def update_chat(ports: Ports, user_id: UUID, chat_id: UUID, changes: ChatChanges) -> Chat:
+    """Retitle, archive or reactivate a chat; its updated_at stays where it is."""
+    if changes.sets_title:
+        validate_title(changes.title)
+    _, chat = await require_chat(ports, user_id, chat_id)
+    title = changes.title if changes.sets_title else chat.title
+    described = await ports.chats.describe(chat_id, title, changes.status or chat.status)
+    if described is None:
+        raise ChatNotFoundError(str(chat_id))
+    return described
