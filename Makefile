@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 DATA_DIR ?= ./data
 
-.PHONY: serve test test-slow lint venv clean bench bench-smoke bench-memory bench-tools
+.PHONY: serve test test-slow lint venv clean bench bench-smoke bench-memory bench-messages bench-tools
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ test-slow: lint bench-tools
 # Peak server RSS while receiving 1 GiB uploads; rewrites its section of docs/benchmarks.md.
 bench-memory: $(VENV)/.installed-test
 	$(PY) -m bench.upload_memory --size-mib 1024 --write-docs
+
+# Last 20 messages and one-message appends at 10 KB and 100 MB of history; rewrites its section.
+bench-messages: $(VENV)/.installed-test
+	$(PY) -m bench.messages --write-docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ from chatkeep.domain.message import Message, Role, render_block
 from chatkeep.usecase.access import require_chat
 from chatkeep.usecase.access_keys import messages_lock
 from chatkeep.usecase.interface import Ports
-from chatkeep.usecase.message_scan import blocks_backward
+from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 
 # Another writer (a plain append, a replace, a sandbox) may move the history between
 # reading its highest seq and appending; the append is then retried on the new version.
@@ -61,7 +61,8 @@ async def _highest_seq(ports: Ports, workspace_id: UUID, chat_id: UUID) -> tuple
     try:
         known = await ports.message_seqs.get(chat_id, reader.etag)
         if known is None:
-            known = max([block.seq async for block in blocks_backward(reader)], default=0)
+            blocks = blocks_backward(BufferedReads(reader))
+            known = max([block.seq async for block in blocks], default=0)
             await ports.message_seqs.put(chat_id, reader.etag, known)
         return reader.etag, known
     finally:

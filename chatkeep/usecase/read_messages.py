@@ -7,7 +7,7 @@ from chatkeep.domain.errors import InvalidRequestError
 from chatkeep.domain.message import BlockRef, Message
 from chatkeep.usecase.access import require_chat
 from chatkeep.usecase.interface import Ports
-from chatkeep.usecase.message_scan import blocks_backward, read_range
+from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 
 MAX_LIMIT = 1000
 
@@ -31,7 +31,8 @@ async def read_messages(
     try:
         found: list[BlockRef] = []
         more = False
-        async for block in blocks_backward(reader):
+        reads = BufferedReads(reader)
+        async for block in blocks_backward(reads):
             if before is not None and block.seq >= before:
                 continue
             if len(found) == limit:
@@ -39,7 +40,7 @@ async def read_messages(
                 break
             found.append(block)
         messages = [
-            block.message(await read_range(reader, block.content_start, block.content_bytes))
+            block.message(await reads.read(block.content_start, block.content_bytes))
             for block in reversed(found)
         ]
     finally:

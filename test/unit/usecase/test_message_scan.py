@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkeep.domain.message import ROLES, Message, render_block
-from chatkeep.usecase.message_scan import blocks_backward, read_range
+from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 from test.memory_reader import MemoryReader
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)
@@ -28,10 +28,10 @@ texts = st.one_of(
 
 
 async def scan(data: bytes) -> list[Message]:
-    reader = MemoryReader(data)
-    found = [block async for block in blocks_backward(reader)]
+    reads = BufferedReads(MemoryReader(data))
+    found = [block async for block in blocks_backward(reads)]
     return [
-        block.message(await read_range(reader, block.content_start, block.content_bytes))
+        block.message(await reads.read(block.content_start, block.content_bytes))
         for block in reversed(found)
     ]
 
@@ -68,7 +68,7 @@ async def test_the_last_messages_cost_the_same_after_megabytes_of_history() -> N
     for count in (1_000, 50_000):
         reader = MemoryReader(history(count))
         blocks = []
-        async for block in blocks_backward(reader):
+        async for block in blocks_backward(BufferedReads(reader)):
             blocks.append(block.seq)
             if len(blocks) == 3:
                 break
