@@ -166,15 +166,18 @@ async def test_concurrent_appends_get_distinct_seqs(
         max_size=6,
     ),
     limit=st.integers(1, 5),
+    before=st.integers(1, 25),
 )
 async def test_any_messages_round_trip_across_paging(
     client: httpx.AsyncClient,
     user: dict[str, str],
     batches: list[tuple[list[tuple[str, str]], str | None, bool]],
     limit: int,
+    before: int,
 ) -> None:
     """Any unicode content, the format's own markers and markdown included, appended in
-    batches with text put or appended between them, reads back exactly, page by page."""
+    batches with text put or appended between them, reads back exactly: page by page, and
+    for any limit and before."""
     chat_id = await make_chat(client, user)
     history = f"/v1/chats/{chat_id}/history"
     written = []
@@ -190,13 +193,17 @@ async def test_any_messages_round_trip_across_paging(
             else:
                 await client.post(history, headers=user, content=between.encode())
     read: list[dict[str, object]] = []
-    before: int | None = None
+    cursor: int | None = None
     while True:
-        query = {"limit": limit} if before is None else {"limit": limit, "before": before}
+        query = {"limit": limit} if cursor is None else {"limit": limit, "before": cursor}
         page = (await get(client, user, chat_id, **query)).json()
         assert len(page["messages"]) <= limit
         read = page["messages"] + read
-        before = page["next_before"]
-        if before is None:
+        cursor = page["next_before"]
+        if cursor is None:
             break
     assert read == written
+    earlier = [message for message in written if message["seq"] < before]
+    page = (await get(client, user, chat_id, limit=limit, before=before)).json()
+    assert page["messages"] == earlier[-limit:]
+    assert page["next_before"] == (earlier[-limit]["seq"] if len(earlier) > limit else None)
