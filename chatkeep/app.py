@@ -10,12 +10,9 @@ from chatkeep.config import Settings
 from chatkeep.http.app import build_app
 from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
+from chatkeep.metadata import Repositories, in_memory, open_metadata
 from chatkeep.pruning import prune_forever
-from chatkeep.repository.chat import InMemoryChatRepository
-from chatkeep.repository.chat_file import InMemoryChatFileRepository
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
-from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
-from chatkeep.repository.workspace import InMemoryWorkspaceRepository
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.system import SystemClock, Uuid4Generator
 from chatkeep.usecase.interface import Clock, IdGenerator, Ports
@@ -27,12 +24,14 @@ def build_ports(
     default_quota_bytes: int,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    repositories: Repositories | None = None,
 ) -> Ports:
+    repositories = repositories or in_memory()
     return Ports(
-        workspaces=InMemoryWorkspaceRepository(),
-        chats=InMemoryChatRepository(),
-        files=InMemoryChatFileRepository(),
-        sandboxes=InMemorySandboxSessionRepository(),
+        workspaces=repositories.workspaces,
+        chats=repositories.chats,
+        files=repositories.files,
+        sandboxes=repositories.sandboxes,
         storage=FileSystemChatStorage(data_dir),
         message_seqs=InMemoryMessageSeqs(),
         locks=LocalKeyedLocks(),
@@ -45,7 +44,11 @@ def build_ports(
 def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ApiDispatch:
     settings = settings or Settings()
     if ports is None:
-        ports = build_ports(settings.data_dir, default_quota_bytes=settings.quota_bytes)
+        ports = build_ports(
+            settings.data_dir,
+            default_quota_bytes=settings.quota_bytes,
+            repositories=open_metadata(settings.metadata, settings.data_dir),
+        )
     background = []
     if settings.chat_ttl_seconds is not None:
         background.append(

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from chatkeep.app import create_app
 from chatkeep.config import Settings
 from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.metadata import MetadataError
 
 logger = logging.getLogger("chatkeep")
 
@@ -41,6 +42,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     serve.add_argument("--api-token", help="bearer token required on /v1 (CHATKEEP_API_TOKEN)")
     serve.add_argument(
+        "--metadata",
+        help="where metadata lives: memory, sqlite (a file in the data directory) or a "
+        "database URL (CHATKEEP_METADATA, default memory)",
+    )
+    serve.add_argument(
         "--chat-ttl",
         dest="chat_ttl_seconds",
         help="delete chats idle for longer than this many seconds, except those with an "
@@ -52,7 +58,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def load_settings(args: argparse.Namespace) -> Settings:
     flags = {
         name: value
-        for name in ("host", "port", "data_dir", "quota_bytes", "api_token", "chat_ttl_seconds")
+        for name in (
+            "host",
+            "port",
+            "data_dir",
+            "quota_bytes",
+            "api_token",
+            "metadata",
+            "chat_ttl_seconds",
+        )
         if (value := getattr(args, name)) is not None
     }
     try:
@@ -104,7 +118,10 @@ def serve(settings: Settings) -> None:
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, _exit_quietly)
     _raise_descriptor_limit()
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except MetadataError as error:
+        raise ConfigurationError(str(error)) from None
     # Modules and the app live as long as the process: keep the collector off them, and
     # collect the young generation less often (requests make little cyclic garbage).
     gc.freeze()
@@ -135,8 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     try:
         settings = load_settings(args)
+        serve(settings)
     except ConfigurationError as error:
         print(f"chatkeep: {error}", file=sys.stderr)
         return 2
-    serve(settings)
     return 0

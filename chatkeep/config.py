@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
     api_token: str | None = None
+    metadata: str = Field(
+        default="memory", description="memory, sqlite (in the data directory) or a database URL"
+    )
     chat_ttl_seconds: float | None = Field(
         default=None, gt=0, description="Prune chats idle for longer than this."
     )

@@ -30,7 +30,8 @@ class WorkspaceRepository(Protocol):
     async def list_all(self) -> list[Workspace]: ...
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
-        """Store `workspace` unless its user has one already; return the user's workspace."""
+        """Store `workspace` unless its user has one already; return the user's workspace
+        (`workspace` itself, the same object, when it was stored)."""
         ...
 
     async def save(self, workspace: Workspace) -> None: ...

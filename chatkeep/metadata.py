@@ -1,0 +1,105 @@
+"""Where metadata lives: `memory`, `sqlite` (a file in the data directory) or a database
+URL; each gives the same four repositories."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatkeep.repository.chat import InMemoryChatRepository
+from chatkeep.repository.chat_file import InMemoryChatFileRepository
+from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
+from chatkeep.repository.sql.chat import SqlChatRepository
+from chatkeep.repository.sql.chat_file import SqlChatFileRepository
+from chatkeep.repository.sql.engine import open_database, sqlite_url
+from chatkeep.repository.sql.sandbox_session import SqlSandboxSessionRepository
+from chatkeep.repository.sql.workspace import SqlWorkspaceRepository
+from chatkeep.repository.workspace import InMemoryWorkspaceRepository
+from chatkeep.usecase.interface import (
+    ChatFileRepository,
+    ChatRepository,
+    SandboxSessionRepository,
+    WorkspaceRepository,
+)
+
+SQLITE_FILE = "metadata.sqlite3"
+LOCK_FILE = "metadata.lock"
+
+
+class MetadataError(Exception):
+    """The metadata store cannot be used; the message says why, in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    workspaces: WorkspaceRepository
+    chats: ChatRepository
+    files: ChatFileRepository
+    sandboxes: SandboxSessionRepository
+    engine: AsyncEngine | None = None
+
+
+def in_memory() -> Repositories:
+    return Repositories(
+        InMemoryWorkspaceRepository(),
+        InMemoryChatRepository(),
+        InMemoryChatFileRepository(),
+        InMemorySandboxSessionRepository(),
+    )
+
+
+def in_database(engine: AsyncEngine) -> Repositories:
+    return Repositories(
+        SqlWorkspaceRepository(engine),
+        SqlChatRepository(engine),
+        SqlChatFileRepository(engine),
+        SqlSandboxSessionRepository(engine),
+        engine,
+    )
+
+
+def open_metadata(spec: str, data_dir: Path) -> Repositories:
+    """Blocking, before the server's event loop starts: open and migrate the store."""
+    if spec == "memory":
+        return in_memory()
+    if spec == "sqlite":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        _hold_lock(data_dir / LOCK_FILE)
+        url = sqlite_url(data_dir / SQLITE_FILE)
+    elif "://" in spec:
+        url = spec
+    else:
+        raise MetadataError(f"unknown metadata store {spec!r}: memory, sqlite or a database URL")
+    try:
+        engine = asyncio.run(_migrated(url))
+    except Exception as error:
+        raise MetadataError(f"cannot open the metadata store: {error}") from None
+    return in_database(engine)
+
+
+async def _migrated(url: str) -> AsyncEngine:
+    engine = await open_database(url)
+    # Connections made in this loop cannot serve the server's loop: start it with none.
+    await engine.dispose()
+    return engine
+
+
+_held: list[int] = []
+
+
+def _hold_lock(path: Path) -> None:
+    """SQLite serves one process: a second one on the same data directory stops here."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise MetadataError(
+            f"another chatkeep process serves {path.parent} (SQLite serves one process)"
+        ) from None
+    _held.append(fd)  # held until the process exits

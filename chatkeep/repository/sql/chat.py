@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatkeep.domain.chat import Chat, ChatOrder, ChatPosition, ChatStatus
+from chatkeep.repository.sql.schema import chats, from_micros, to_micros
+
+
+class SqlChatRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, chat_id: UUID) -> Chat | None:
+        async with self._engine.connect() as connection:
+            query = select(chats).where(chats.c.chat_id == str(chat_id))
+            row = (await connection.execute(query)).first()
+            return None if row is None else _chat(row)
+
+    async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
+        async with self._engine.connect() as connection:
+            query = (
+                select(chats)
+                .where(chats.c.workspace_id == str(workspace_id))
+                .order_by(chats.c.ordinal)
+            )
+            return [_chat(row) for row in await connection.execute(query)]
+
+    async def list_page(
+        self,
+        workspace_id: UUID,
+        *,
+        status: ChatStatus | None,
+        order: ChatOrder,
+        after: ChatPosition | None,
+        limit: int,
+    ) -> tuple[list[Chat], ChatPosition | None]:
+        newest_first = order == "-updated_at"
+        at = chats.c.updated_at if newest_first else chats.c.created_at
+        query = select(chats).where(chats.c.workspace_id == str(workspace_id))
+        if status is not None:
+            query = query.where(chats.c.status == status)
+        if after is not None:
+            mark = to_micros(after.at)
+            if newest_first:
+                query = query.where(
+                    or_(at < mark, and_(at == mark, chats.c.ordinal < after.ordinal))
+                )
+            else:
+                query = query.where(
+                    or_(at > mark, and_(at == mark, chats.c.ordinal > after.ordinal))
+                )
+        keys = (at.desc(), chats.c.ordinal.desc()) if newest_first else (at, chats.c.ordinal)
+        query = query.order_by(*keys).limit(limit + 1)
+        async with self._engine.connect() as connection:
+            rows = list(await connection.execute(query))
+        page = rows[:limit]
+        if len(rows) <= limit:
+            return [_chat(row) for row in page], None
+        last = page[-1]
+        position_at = last.updated_at if newest_first else last.created_at
+        return [_chat(row) for row in page], ChatPosition(from_micros(position_at), last.ordinal)
+
+    async def save(self, chat: Chat) -> None:
+        values = _row(chat)
+        async with self._engine.begin() as connection:
+            where = chats.c.chat_id == values["chat_id"]
+            updated = await connection.execute(update(chats).where(where).values(**values))
+            if updated.rowcount == 0:
+                await connection.execute(insert(chats).values(**values))
+
+    async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
+        async with self._engine.begin() as connection:
+            where = chats.c.chat_id == str(chat_id)
+            await connection.execute(update(chats).where(where).values(title=title, status=status))
+        return await self.get(chat_id)
+
+    async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
+        # In one statement, so that concurrent writers never move updated_at backwards.
+        moved = _max(to_micros(at), chats.c.updated_at + 1)
+        async with self._engine.begin() as connection:
+            where = chats.c.chat_id == str(chat_id)
+            await connection.execute(update(chats).where(where).values(updated_at=moved))
+        return await self.get(chat_id)
+
+    async def delete(self, chat_id: UUID) -> None:
+        async with self._engine.begin() as connection:
+            await connection.execute(delete(chats).where(chats.c.chat_id == str(chat_id)))
+
+
+def _max(value: int, column: Any) -> Any:
+    return case((column > value, column), else_=value)
+
+
+def _row(chat: Chat) -> dict[str, Any]:
+    return {
+        "chat_id": str(chat.chat_id),
+        "workspace_id": str(chat.workspace_id),
+        "title": chat.title,
+        "status": chat.status,
+        "created_at": to_micros(chat.created_at),
+        "updated_at": to_micros(chat.updated_at),
+    }
+
+
+def _chat(row: Any) -> Chat:
+    return Chat(
+        UUID(row.chat_id),
+        UUID(row.workspace_id),
+        row.title,
+        from_micros(row.created_at),
+        from_micros(row.updated_at),
+        row.status,
+    )

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.repository.sql.schema import chat_files, from_micros, to_micros
+
+
+class SqlChatFileRepository:
+    """Files by id, with at most one file per (chat, name): saving a name replaces it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, file_id: UUID) -> ChatFile | None:
+        return await self._one(chat_files.c.file_id == str(file_id))
+
+    async def get_by_chat_id_and_name(
+        self, chat_id: UUID, name: ChatAttachmentName
+    ) -> ChatFile | None:
+        return await self._one(
+            and_(chat_files.c.chat_id == str(chat_id), chat_files.c.name == name.value)
+        )
+
+    async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
+        query = (
+            select(chat_files)
+            .where(chat_files.c.chat_id == str(chat_id))
+            .order_by(chat_files.c.ordinal)
+        )
+        async with self._engine.connect() as connection:
+            return [_file(row) for row in await connection.execute(query)]
+
+    async def save(self, chat_file: ChatFile) -> None:
+        values = _row(chat_file)
+        async with self._engine.begin() as connection:
+            same_name = and_(
+                chat_files.c.chat_id == values["chat_id"],
+                chat_files.c.name == values["name"],
+                chat_files.c.file_id != values["file_id"],
+            )
+            await connection.execute(delete(chat_files).where(same_name))
+            where = chat_files.c.file_id == values["file_id"]
+            updated = await connection.execute(update(chat_files).where(where).values(**values))
+            if updated.rowcount == 0:
+                await connection.execute(insert(chat_files).values(**values))
+
+    async def delete(self, file_id: UUID) -> None:
+        async with self._engine.begin() as connection:
+            where = chat_files.c.file_id == str(file_id)
+            await connection.execute(delete(chat_files).where(where))
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        async with self._engine.begin() as connection:
+            where = chat_files.c.chat_id == str(chat_id)
+            await connection.execute(delete(chat_files).where(where))
+
+    async def _one(self, condition: Any) -> ChatFile | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(chat_files).where(condition))).first()
+            return None if row is None else _file(row)
+
+
+def _row(chat_file: ChatFile) -> dict[str, Any]:
+    return {
+        "file_id": str(chat_file.file_id),
+        "chat_id": str(chat_file.chat_id),
+        "name": chat_file.name.value,
+        "content_type": chat_file.content_type,
+        "size_bytes": chat_file.size_bytes,
+        "sha256": chat_file.sha256,
+        "created_at": to_micros(chat_file.created_at),
+        "etag": chat_file.etag,
+    }
+
+
+def _file(row: Any) -> ChatFile:
+    return ChatFile(
+        UUID(row.file_id),
+        UUID(row.chat_id),
+        ChatAttachmentName(row.name),
+        row.content_type,
+        row.size_bytes,
+        row.sha256,
+        from_micros(row.created_at),
+        row.etag,
+    )

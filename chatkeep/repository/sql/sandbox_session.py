@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.repository.sql.schema import from_micros, sandbox_sessions, to_micros
+
+
+class SqlSandboxSessionRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
+        query = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == str(chat_id))
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(query)).first()
+            return None if row is None else _session(row)
+
+    async def save(self, session: SandboxSession) -> None:
+        async with self._engine.begin() as connection:
+            where = sandbox_sessions.c.chat_id == str(session.chat_id)
+            await connection.execute(delete(sandbox_sessions).where(where))
+            await connection.execute(insert(sandbox_sessions).values(**_row(session)))
+
+    async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
+        query = select(sandbox_sessions).where(
+            and_(
+                sandbox_sessions.c.workspace_id == str(workspace_id),
+                sandbox_sessions.c.expires_at.is_not(None),
+                sandbox_sessions.c.expires_at <= to_micros(now),
+            )
+        )
+        async with self._engine.connect() as connection:
+            return [_session(row) for row in await connection.execute(query)]
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        async with self._engine.begin() as connection:
+            where = sandbox_sessions.c.chat_id == str(chat_id)
+            await connection.execute(delete(sandbox_sessions).where(where))
+
+
+def _row(session: SandboxSession) -> dict[str, Any]:
+    return {
+        "chat_id": str(session.chat_id),
+        "workspace_id": str(session.workspace_id),
+        "sandbox_id": session.sandbox_id,
+        "started_at": to_micros(session.started_at),
+        "expires_at": None if session.expires_at is None else to_micros(session.expires_at),
+    }
+
+
+def _session(row: Any) -> SandboxSession:
+    expires_at = None if row.expires_at is None else from_micros(row.expires_at)
+    return SandboxSession(
+        row.sandbox_id,
+        UUID(row.chat_id),
+        UUID(row.workspace_id),
+        from_micros(row.started_at),
+        expires_at,
+    )

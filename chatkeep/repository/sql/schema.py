@@ -1,0 +1,83 @@
+"""The metadata tables. Timestamps are integer microseconds since the epoch (UTC), exact
+and ordered on every engine; ids are canonical UUID text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+metadata = MetaData()
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("workspace_id", String(36), primary_key=True),
+    Column("user_id", String(36), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+    Column("quota_bytes", BigInteger, nullable=False),
+)
+
+chats = Table(
+    "chats",
+    metadata,
+    # The creation ordinal: chats with equal timestamps list in creation order.
+    Column("ordinal", Integer, primary_key=True, autoincrement=True),
+    Column("chat_id", String(36), nullable=False, unique=True),
+    Column("workspace_id", String(36), nullable=False),
+    Column("title", Text),
+    Column("status", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Index("chats_by_workspace_created", "workspace_id", "created_at", "ordinal"),
+    Index("chats_by_workspace_updated", "workspace_id", "updated_at", "ordinal"),
+)
+
+chat_files = Table(
+    "chat_files",
+    metadata,
+    Column("ordinal", Integer, primary_key=True, autoincrement=True),
+    Column("file_id", String(36), nullable=False, unique=True),
+    Column("chat_id", String(36), nullable=False, index=True),
+    Column("name", Text, nullable=False),
+    Column("content_type", Text),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("etag", Text),
+    UniqueConstraint("chat_id", "name", name="one_file_per_chat_and_name"),
+)
+
+sandbox_sessions = Table(
+    "sandbox_sessions",
+    metadata,
+    Column("chat_id", String(36), primary_key=True),
+    Column("workspace_id", String(36), nullable=False, index=True),
+    Column("sandbox_id", Text, nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger),
+)
+
+
+def to_micros(moment: datetime) -> int:
+    return (moment - EPOCH) // timedelta(microseconds=1)
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+def to_text(value: UUID) -> str:
+    return str(value)

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chatkeep.domain.workspace import Workspace
+from chatkeep.repository.sql.schema import from_micros, to_micros, workspaces
+
+
+class SqlWorkspaceRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, workspace_id: UUID) -> Workspace | None:
+        return await self._one(workspaces.c.workspace_id == str(workspace_id))
+
+    async def get_by_user_id(self, user_id: UUID) -> Workspace | None:
+        return await self._one(workspaces.c.user_id == str(user_id))
+
+    async def list_all(self) -> list[Workspace]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(select(workspaces))
+            return [_workspace(row) for row in rows]
+
+    async def get_or_add(self, workspace: Workspace) -> Workspace:
+        try:
+            async with self._engine.begin() as connection:
+                await connection.execute(insert(workspaces).values(**_row(workspace)))
+        except IntegrityError:
+            existing = await self.get_by_user_id(workspace.user_id)
+            if existing is not None:
+                return existing
+            raise
+        return workspace
+
+    async def save(self, workspace: Workspace) -> None:
+        async with self._engine.begin() as connection:
+            where = workspaces.c.workspace_id == str(workspace.workspace_id)
+            updated = await connection.execute(
+                update(workspaces).where(where).values(**_row(workspace))
+            )
+            if updated.rowcount == 0:
+                # A user's new workspace replaces the previous one.
+                await connection.execute(
+                    delete(workspaces).where(workspaces.c.user_id == str(workspace.user_id))
+                )
+                await connection.execute(insert(workspaces).values(**_row(workspace)))
+
+    async def delete(self, workspace_id: UUID) -> None:
+        async with self._engine.begin() as connection:
+            where = workspaces.c.workspace_id == str(workspace_id)
+            await connection.execute(delete(workspaces).where(where))
+
+    async def _one(self, condition: Any) -> Workspace | None:
+        async with self._engine.connect() as connection:
+            row = (await connection.execute(select(workspaces).where(condition))).first()
+            return None if row is None else _workspace(row)
+
+
+def _row(workspace: Workspace) -> dict[str, object]:
+    return {
+        "workspace_id": str(workspace.workspace_id),
+        "user_id": str(workspace.user_id),
+        "created_at": to_micros(workspace.created_at),
+        "quota_bytes": workspace.quota_bytes,
+    }
+
+
+def _workspace(row: Any) -> Workspace:
+    return Workspace(
+        UUID(row.workspace_id), UUID(row.user_id), from_micros(row.created_at), row.quota_bytes
+    )

@@ -1,0 +1,162 @@
+"""The repository ports' contract, run against every adapter: what the use cases rely on
+holds the same in memory and in a database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.domain.workspace import Workspace
+from chatkeep.metadata import Repositories, in_database, in_memory
+from chatkeep.repository.sql.engine import open_database, sqlite_url
+
+T0 = datetime(2026, 11, 27, 12, 0, 0, 123456, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def repos(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Repositories]:
+    if request.param == "memory":
+        yield in_memory()
+        return
+    engine = await open_database(sqlite_url(tmp_path / "metadata.sqlite3"))
+    yield in_database(engine)
+    await engine.dispose()
+
+
+def workspace(quota: int = 1000) -> Workspace:
+    return Workspace(uuid.uuid4(), uuid.uuid4(), T0, quota)
+
+
+def chat(workspace_id: uuid.UUID, at: datetime = T0, title: str | None = None) -> Chat:
+    return Chat(uuid.uuid4(), workspace_id, title, at, at)
+
+
+def chat_file(chat_id: uuid.UUID, name: str, size: int = 1) -> ChatFile:
+    return ChatFile(
+        uuid.uuid4(), chat_id, ChatAttachmentName(name), "text/plain", size, "ab" * 32, T0, '"e"'
+    )
+
+
+async def test_workspaces_one_per_user(repos: Repositories) -> None:
+    """get_or_add keeps the first workspace of a user; save updates; delete forgets."""
+    first = workspace()
+    assert await repos.workspaces.get_or_add(first) is first
+    second = Workspace(uuid.uuid4(), first.user_id, T0, 5)
+    assert await repos.workspaces.get_or_add(second) == first
+    raised = Workspace(first.workspace_id, first.user_id, T0, 99)
+    await repos.workspaces.save(raised)
+    assert await repos.workspaces.get_by_user_id(first.user_id) == raised
+    assert await repos.workspaces.get(first.workspace_id) == raised
+    assert await repos.workspaces.list_all() == [raised]
+    await repos.workspaces.delete(first.workspace_id)
+    assert await repos.workspaces.get(first.workspace_id) is None
+    assert await repos.workspaces.get_by_user_id(first.user_id) is None
+
+
+async def test_chats_round_trip_and_list_in_creation_order(repos: Repositories) -> None:
+    """A chat comes back equal, timestamps to the microsecond; ties list in creation order."""
+    ws = uuid.uuid4()
+    made = [chat(ws, title="é" * 3), chat(ws), chat(ws, T0 - timedelta(days=1))]
+    for each in made:
+        await repos.chats.save(each)
+    await repos.chats.save(chat(uuid.uuid4()))
+    assert await repos.chats.get(made[0].chat_id) == made[0]
+    assert await repos.chats.list_by_workspace_id(ws) == made
+
+
+async def test_touch_only_moves_forward_and_describe_keeps_updated_at(
+    repos: Repositories,
+) -> None:
+    """touch moves updated_at to now or just past it; describe changes title and status
+    only; both answer None for a chat that is gone."""
+    ws = uuid.uuid4()
+    one = chat(ws)
+    await repos.chats.save(one)
+    later = await repos.chats.touch(one.chat_id, T0 + timedelta(seconds=5))
+    assert later is not None
+    assert later.updated_at == T0 + timedelta(seconds=5)
+    same_tick = await repos.chats.touch(one.chat_id, T0)
+    assert same_tick is not None
+    assert same_tick.updated_at == T0 + timedelta(seconds=5, microseconds=1)
+    described = await repos.chats.describe(one.chat_id, "new", "archived")
+    assert described is not None
+    assert (described.title, described.status) == ("new", "archived")
+    assert described.updated_at == same_tick.updated_at
+    await repos.chats.delete(one.chat_id)
+    assert await repos.chats.get(one.chat_id) is None
+    assert await repos.chats.touch(one.chat_id, T0) is None
+    assert await repos.chats.describe(one.chat_id, None, "active") is None
+
+
+async def test_pages_in_both_orders_with_ties_and_status(repos: Repositories) -> None:
+    """Pages follow each other from their positions, in either order, ties in creation
+    order (reversed with the order), filtered by status."""
+    ws = uuid.uuid4()
+    made = [chat(ws, T0 + timedelta(seconds=n // 2)) for n in range(7)]
+    for each in made:
+        await repos.chats.save(each)
+    await repos.chats.describe(made[3].chat_id, None, "archived")
+    for order, expected in (("created_at", made), ("-updated_at", made[::-1])):
+        seen, after = [], None
+        while True:
+            page, after = await repos.chats.list_page(
+                ws,
+                status=None,
+                order=order,
+                after=after,
+                limit=3,  # type: ignore[arg-type]
+            )
+            seen += [c.chat_id for c in page]
+            if after is None:
+                break
+        assert seen == [c.chat_id for c in expected]
+    archived, last = await repos.chats.list_page(
+        ws, status="archived", order="created_at", after=None, limit=10
+    )
+    assert ([c.chat_id for c in archived], last) == ([made[3].chat_id], None)
+
+
+async def test_one_file_per_chat_and_name(repos: Repositories) -> None:
+    """Saving a name again replaces the file of that name; files list in upload order;
+    updating a file keeps its place."""
+    chat_id = uuid.uuid4()
+    a, b = chat_file(chat_id, "a.txt"), chat_file(chat_id, "b.txt")
+    await repos.files.save(a)
+    await repos.files.save(b)
+    replacement = chat_file(chat_id, "a.txt", size=7)
+    await repos.files.save(replacement)
+    assert await repos.files.get(a.file_id) is None
+    assert await repos.files.list_by_chat_id(chat_id) == [b, replacement]
+    rehashed = ChatFile(b.file_id, chat_id, b.name, None, 2, "cd" * 32, T0, None)
+    await repos.files.save(rehashed)
+    assert await repos.files.list_by_chat_id(chat_id) == [rehashed, replacement]
+    found = await repos.files.get_by_chat_id_and_name(chat_id, ChatAttachmentName("a.txt"))
+    assert found == replacement
+    await repos.files.delete(replacement.file_id)
+    assert await repos.files.list_by_chat_id(chat_id) == [rehashed]
+    await repos.files.delete_by_chat_id(chat_id)
+    assert await repos.files.list_by_chat_id(chat_id) == []
+
+
+async def test_sandbox_sessions_one_per_chat_and_expiry(repos: Repositories) -> None:
+    """A chat has at most one session; list_expired answers the workspace's ended leases."""
+    ws, chat_a, chat_b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    lasting = SandboxSession("s1", chat_a, ws, T0, None)
+    ending = SandboxSession("s2", chat_b, ws, T0, T0 + timedelta(seconds=10))
+    await repos.sandboxes.save(lasting)
+    await repos.sandboxes.save(ending)
+    assert await repos.sandboxes.get_by_chat_id(chat_b) == ending
+    assert await repos.sandboxes.list_expired(ws, T0 + timedelta(seconds=9)) == []
+    assert await repos.sandboxes.list_expired(ws, T0 + timedelta(seconds=10)) == [ending]
+    assert await repos.sandboxes.list_expired(uuid.uuid4(), T0 + timedelta(days=1)) == []
+    replaced = SandboxSession("s3", chat_a, ws, T0, None)
+    await repos.sandboxes.save(replaced)
+    assert await repos.sandboxes.get_by_chat_id(chat_a) == replaced
+    await repos.sandboxes.delete_by_chat_id(chat_a)
+    assert await repos.sandboxes.get_by_chat_id(chat_a) is None

@@ -1,0 +1,92 @@
+"""`chatkeep serve --metadata sqlite`: a SIGKILL forgets nothing that was answered."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import httpx
+
+from test.e2e.server import RunningServer
+
+
+def snapshot(client: httpx.Client) -> dict[str, object]:
+    """Everything a client can see of its workspace."""
+    chats = client.get("/v1/chats").json()["chats"]
+    seen: dict[str, object] = {"workspace": client.get("/v1/workspace").json(), "chats": chats}
+    for chat in chats:
+        base = f"/v1/chats/{chat['chat_id']}"
+        files = client.get(f"{base}/files").json()["files"]
+        seen[chat["chat_id"]] = {
+            "history": client.get(f"{base}/history").text,
+            "messages": client.get(f"{base}/messages").json(),
+            "files": files,
+            "contents": [client.get(f"{base}/files/{f['file_id']}/content").content for f in files],
+            "sandbox": client.get(f"{base}/sandbox").json(),
+        }
+    return seen
+
+
+def serve_command(data_dir: Path, metadata: str) -> list[str]:
+    serve = [sys.executable, "-m", "chatkeep", "serve", "--port", "0"]
+    return [*serve, "--data-dir", str(data_dir), "--metadata", metadata]
+
+
+def test_everything_survives_sigkill_and_restart(tmp_path: Path) -> None:
+    """Workspaces, chats (title, status, order), history, messages, attachments (same id,
+    sha256, created_at), usage and sandbox sessions are all there after kill -9."""
+    data_dir = tmp_path / "data"
+    user = {"X-User-Id": str(uuid.uuid4())}
+    with RunningServer(data_dir, "--metadata", "sqlite") as server:
+        client = httpx.Client(base_url=server.url, headers=user)
+        client.put("/v1/workspace", json={"quota_bytes": 10_000_000})
+        first = client.post("/v1/chats", json={"title": "first"}).json()["chat_id"]
+        second = client.post("/v1/chats").json()["chat_id"]
+        client.patch(f"/v1/chats/{second}", json={"status": "archived"})
+        client.put(f"/v1/chats/{first}/history", content=b"# Notes\n")
+        client.post(f"/v1/chats/{first}/messages", json={"role": "user", "content": "hi"})
+        client.post(f"/v1/chats/{first}/files?name=a.bin", content=b"a" * 5000)
+        client.post(f"/v1/chats/{second}/files?name=b.txt", content=b"bee")
+        client.put(f"/v1/chats/{second}/sandbox", json={"sandbox_id": "box", "lease_seconds": 600})
+        before = snapshot(client)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+    with RunningServer(data_dir, "--metadata", "sqlite") as server:
+        client = httpx.Client(base_url=server.url, headers=user)
+        assert snapshot(client) == before
+        refused = client.delete(f"/v1/chats/{second}")
+        assert refused.status_code == 409  # the sandbox session survived too
+
+
+def test_a_second_process_on_the_same_sqlite_data_dir_refuses_to_start(tmp_path: Path) -> None:
+    """SQLite serves one process: a second serve on the same data directory exits 2 with
+    one line, no traceback."""
+    data_dir = tmp_path / "data"
+    with RunningServer(data_dir, "--metadata", "sqlite"):
+        second = subprocess.run(
+            serve_command(data_dir, "sqlite"),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert second.returncode == 2
+    assert "another chatkeep process serves" in second.stderr
+    assert "Traceback" not in second.stderr
+
+
+def test_a_bad_metadata_value_is_one_line(tmp_path: Path) -> None:
+    """An unknown store, or a database that cannot be opened, exits 2 with one line and no
+    traceback."""
+    for value in ("mongo", "postgresql+asyncpg://nobody@127.0.0.1:1/none"):
+        result = subprocess.run(
+            serve_command(tmp_path / "data", value),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert result.returncode == 2, value
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
