@@ -18,5 +18,8 @@ class MemoryReader:
             self.reads += end - offset
             yield self.data[offset:end]
 
+    def fileno(self) -> int | None:
+        return None
+
     async def aclose(self) -> None:
         pass

@@ -6,6 +6,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from chatkeep.http.zerocopy import SENDFILE
 from chatkeep.usecase.interface import FileReader
 
 
@@ -39,7 +40,13 @@ class ReaderResponse(Response):
         try:
             start = {"type": "http.response.start", "status": self.status_code}
             await send({**start, "headers": self.raw_headers})
-            if scope["method"] != "HEAD" and self.length > 0:
+            send_file = scope.get("extensions", {}).get(SENDFILE, {}).get("send")
+            fd = self.reader.fileno()
+            if scope["method"] == "HEAD" or self.length == 0:
+                pass
+            elif send_file is not None and fd is not None:
+                await send_file(fd, self.offset, self.length)
+            else:
                 async with anyio.create_task_group() as group:
                     group.start_soon(self._stream, send, group.cancel_scope)
                     group.start_soon(_until_disconnect, receive, group.cancel_scope)

@@ -38,6 +38,9 @@ class FileReader:
             offset += len(chunk)
             yield chunk
 
+    def fileno(self) -> int | None:
+        return self._fd
+
     async def aclose(self) -> None:
         if self._fd is not None:
             fd, self._fd = self._fd, None

@@ -114,6 +114,11 @@ class FileReader(Protocol):
 
     def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]: ...
 
+    def fileno(self) -> int | None:
+        """A descriptor of the open file, for zero-copy sending; None if there is none
+        (a small file already in memory, or bytes that are not in a local file)."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
