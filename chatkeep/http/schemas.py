@@ -251,12 +251,7 @@ class MessageOut(BaseModel):
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
-        return cls(
-            seq=message.seq,
-            role=message.role,
-            content=message.content,
-            created_at=message.created_at,
-        )
+        return cls.model_validate(message, from_attributes=True)
 
 
 class MessageList(BaseModel):

@@ -45,6 +45,24 @@ class LiveChat:
     def temp_files(self) -> list[str]:
         return os.listdir(self.data_dir / "tmp")
 
+    def upload_mib(self, name: str, mib: int) -> dict[str, object]:
+        """Upload `mib` MiB in 1 MiB blocks; answer the stored file."""
+        block = b"d" * (1024 * 1024)
+        response = self.client.post(
+            f"{self.files_url}?name={name}",
+            headers=self.headers,
+            content=(block for _ in range(mib)),
+        )
+        assert response.status_code == 201, response.text
+        return response.json()["files"][0]  # type: ignore[no-any-return]
+
+    def download_head(self, file_id: object) -> str:
+        """The head of a raw GET of the file's content, for a client made by hand."""
+        return (
+            f"GET {self.files_url}/{file_id}/content HTTP/1.1\r\nHost: chatkeep\r\n"
+            f"X-User-Id: {self.headers['X-User-Id']}\r\n"
+        )
+
 
 def new_chat(client: httpx.Client, data_dir: Path, quota_bytes: int | None = None) -> LiveChat:
     headers = {"X-User-Id": str(uuid.uuid4())}

@@ -133,17 +133,9 @@ def test_aborted_download_stops_reading_the_file(chat: LiveChat, live: object) -
 
     assert isinstance(live, RunningServer)
     size = 200 * 1024 * 1024
-    block = b"d" * (1024 * 1024)
-    stored = chat.client.post(
-        f"{chat.files_url}?name=big.bin",
-        headers=chat.headers,
-        content=(block for _ in range(size // len(block))),
-    ).json()["files"][0]
+    stored = chat.upload_mib("big.bin", 200)
     before = read_chars(live.process.pid)
-    head = (
-        f"GET {chat.files_url}/{stored['file_id']}/content HTTP/1.1\r\nHost: chatkeep\r\n"
-        f"X-User-Id: {chat.headers['X-User-Id']}\r\n"
-    )
+    head = chat.download_head(stored["file_id"])
     connection = raw_request(live.url, head)
     assert connection.recv(65536)  # the download has started
     connection.close()

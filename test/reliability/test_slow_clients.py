@@ -159,16 +159,8 @@ def test_a_client_that_stops_reading_a_download_is_dropped(
     """A client that stops reading a 100 MB download is dropped after the send timeout: the
     rest of the file is never sent, and the server keeps serving others."""
     size = 100 * 1024 * 1024
-    block = b"d" * (1024 * 1024)
-    stored = chat.client.post(
-        f"{chat.files_url}?name=big.bin",
-        headers=chat.headers,
-        content=(block for _ in range(size // len(block))),
-    ).json()["files"][0]
-    head = (
-        f"GET {chat.files_url}/{stored['file_id']}/content HTTP/1.1\r\nHost: chatkeep\r\n"
-        f"X-User-Id: {chat.headers['X-User-Id']}\r\n"
-    )
+    stored = chat.upload_mib("big.bin", 100)
+    head = chat.download_head(stored["file_id"])
     connection = raw_request(live.url, head)
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
     time.sleep(4)
