@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,16 +72,17 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
     """Blocking, before the server's event loop starts: open and migrate the store."""
     if spec == "memory":
         return in_memory()
+    if spec != "sqlite" and "://" not in spec:
+        raise MetadataError(f"unknown metadata store {spec!r}: memory, sqlite or a database URL")
+    # Alembic reports every step, from its import on, at INFO: not news for an operator.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from chatkeep.repository.sql.engine import sqlite_url
 
+    url = spec
     if spec == "sqlite":
         data_dir.mkdir(parents=True, exist_ok=True)
         _hold_lock(data_dir / LOCK_FILE)
         url = sqlite_url(data_dir / SQLITE_FILE)
-    elif "://" in spec:
-        url = spec
-    else:
-        raise MetadataError(f"unknown metadata store {spec!r}: memory, sqlite or a database URL")
     try:
         engine = asyncio.run(_migrated(url))
     except Exception as error:

@@ -18,7 +18,7 @@ from test.reliability.load import MIB, Tally, User, Worker, mixed_load
 SECONDS = float(os.environ.get("CHATKEEP_LOAD_SECONDS", "15"))
 CLIENTS = 64
 USERS = 8
-QUOTA = 24 * MIB
+QUOTA = 12 * MIB
 # What a leak would exceed: the peak resident size of the second half of the run may not
 # exceed that of the first half (warm-up included) by this much.
 RSS_GROWTH_LIMIT_KIB = 16 * 1024
