@@ -68,6 +68,29 @@ def in_database(engine: AsyncEngine) -> Repositories:
     )
 
 
+async def mirror_of(engine: AsyncEngine) -> Repositories:
+    """The database's rows loaded into memory; reads from memory, writes to both."""
+    from chatkeep.repository.mirror import (
+        MirroredChats,
+        MirroredFiles,
+        MirroredSandboxes,
+        MirroredWorkspaces,
+    )
+    from chatkeep.repository.sql.load import load_all
+
+    durable = in_database(engine)
+    workspaces, chats = InMemoryWorkspaceRepository(), InMemoryChatRepository()
+    files, sandboxes = InMemoryChatFileRepository(), InMemorySandboxSessionRepository()
+    await load_all(engine, workspaces, chats, files, sandboxes)
+    return Repositories(
+        MirroredWorkspaces(durable.workspaces, workspaces),
+        MirroredChats(durable.chats, chats),
+        MirroredFiles(durable.files, files),
+        MirroredSandboxes(durable.sandboxes, sandboxes),
+        engine,
+    )
+
+
 def open_metadata(spec: str, data_dir: Path) -> Repositories:
     """Blocking, before the server's event loop starts: open and migrate the store."""
     if spec == "memory":
@@ -84,19 +107,20 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
         _hold_lock(data_dir / LOCK_FILE)
         url = sqlite_url(data_dir / SQLITE_FILE)
     try:
-        engine = asyncio.run(_migrated(url))
+        # Only this process writes a SQLite file (the lock says so): memory serves reads.
+        return asyncio.run(_opened(url, mirror=spec == "sqlite"))
     except Exception as error:
         raise MetadataError(f"cannot open the metadata store: {error}") from None
-    return in_database(engine)
 
 
-async def _migrated(url: str) -> AsyncEngine:
+async def _opened(url: str, *, mirror: bool) -> Repositories:
     from chatkeep.repository.sql.engine import open_database
 
     engine = await open_database(url)
+    repositories = await mirror_of(engine) if mirror else in_database(engine)
     # Connections made in this loop cannot serve the server's loop: start it with none.
     await engine.dispose()
-    return engine
+    return repositories
 
 
 _held: list[int] = []

@@ -13,20 +13,51 @@ import pytest
 from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
-from chatkeep.metadata import Repositories, in_database, in_memory
+from chatkeep.metadata import Repositories, in_database, in_memory, mirror_of
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-mirrored", "sqlite-reloaded"])
 async def repos(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Repositories]:
+    """In memory; in SQLite; in SQLite mirrored in memory (reads from memory); and the
+    same, reloaded from the database before every read, which shows that every write
+    reached the database."""
     if request.param == "memory":
         yield in_memory()
         return
     engine = await open_database(sqlite_url(tmp_path / "metadata.sqlite3"))
-    yield in_database(engine)
+    if request.param == "sqlite":
+        yield in_database(engine)
+    elif request.param == "sqlite-mirrored":
+        yield await mirror_of(engine)
+    else:
+        yield Reloading(engine)  # type: ignore[misc]
     await engine.dispose()
+
+
+class Reloading:
+    """Repositories whose every call goes to a mirror freshly loaded from the database."""
+
+    def __init__(self, engine: object) -> None:
+        self.engine = engine
+        self.workspaces = _Reloaded(engine, "workspaces")
+        self.chats = _Reloaded(engine, "chats")
+        self.files = _Reloaded(engine, "files")
+        self.sandboxes = _Reloaded(engine, "sandboxes")
+
+
+class _Reloaded:
+    def __init__(self, engine: object, kind: str) -> None:
+        self.engine, self.kind = engine, kind
+
+    def __getattr__(self, name: str) -> object:
+        async def call(*args: object, **kwargs: object) -> object:
+            fresh = await mirror_of(self.engine)  # type: ignore[arg-type]
+            return await getattr(getattr(fresh, self.kind), name)(*args, **kwargs)
+
+        return call
 
 
 def workspace(quota: int = 1000) -> Workspace:

@@ -19,7 +19,7 @@ class SqlChatRepository:
         async with self._engine.connect() as connection:
             query = select(chats).where(chats.c.chat_id == str(chat_id))
             row = (await connection.execute(query)).first()
-            return None if row is None else _chat(row)
+            return None if row is None else chat_of_row(row)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
         async with self._engine.connect() as connection:
@@ -28,7 +28,7 @@ class SqlChatRepository:
                 .where(chats.c.workspace_id == str(workspace_id))
                 .order_by(chats.c.ordinal)
             )
-            return [_chat(row) for row in await connection.execute(query)]
+            return [chat_of_row(row) for row in await connection.execute(query)]
 
     async def list_page(
         self,
@@ -60,10 +60,12 @@ class SqlChatRepository:
             rows = list(await connection.execute(query))
         page = rows[:limit]
         if len(rows) <= limit:
-            return [_chat(row) for row in page], None
+            return [chat_of_row(row) for row in page], None
         last = page[-1]
         position_at = last.updated_at if newest_first else last.created_at
-        return [_chat(row) for row in page], ChatPosition(from_micros(position_at), last.ordinal)
+        return [chat_of_row(row) for row in page], ChatPosition(
+            from_micros(position_at), last.ordinal
+        )
 
     async def save(self, chat: Chat) -> None:
         values = _row(chat)
@@ -107,7 +109,7 @@ def _row(chat: Chat) -> dict[str, Any]:
     }
 
 
-def _chat(row: Any) -> Chat:
+def chat_of_row(row: Any) -> Chat:
     return Chat(
         UUID(row.chat_id),
         UUID(row.workspace_id),

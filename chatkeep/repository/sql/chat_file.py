@@ -33,7 +33,7 @@ class SqlChatFileRepository:
             .order_by(chat_files.c.ordinal)
         )
         async with self._engine.connect() as connection:
-            return [_file(row) for row in await connection.execute(query)]
+            return [file_of_row(row) for row in await connection.execute(query)]
 
     async def save(self, chat_file: ChatFile) -> None:
         values = _row(chat_file)
@@ -62,7 +62,7 @@ class SqlChatFileRepository:
     async def _one(self, condition: Any) -> ChatFile | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(chat_files).where(condition))).first()
-            return None if row is None else _file(row)
+            return None if row is None else file_of_row(row)
 
 
 def _row(chat_file: ChatFile) -> dict[str, Any]:
@@ -78,7 +78,7 @@ def _row(chat_file: ChatFile) -> dict[str, Any]:
     }
 
 
-def _file(row: Any) -> ChatFile:
+def file_of_row(row: Any) -> ChatFile:
     return ChatFile(
         UUID(row.file_id),
         UUID(row.chat_id),

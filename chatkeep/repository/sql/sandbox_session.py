@@ -19,7 +19,7 @@ class SqlSandboxSessionRepository:
         query = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == str(chat_id))
         async with self._engine.connect() as connection:
             row = (await connection.execute(query)).first()
-            return None if row is None else _session(row)
+            return None if row is None else session_of_row(row)
 
     async def save(self, session: SandboxSession) -> None:
         async with self._engine.begin() as connection:
@@ -36,7 +36,7 @@ class SqlSandboxSessionRepository:
             )
         )
         async with self._engine.connect() as connection:
-            return [_session(row) for row in await connection.execute(query)]
+            return [session_of_row(row) for row in await connection.execute(query)]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         async with self._engine.begin() as connection:
@@ -54,7 +54,7 @@ def _row(session: SandboxSession) -> dict[str, Any]:
     }
 
 
-def _session(row: Any) -> SandboxSession:
+def session_of_row(row: Any) -> SandboxSession:
     expires_at = None if row.expires_at is None else from_micros(row.expires_at)
     return SandboxSession(
         row.sandbox_id,

@@ -24,7 +24,7 @@ class SqlWorkspaceRepository:
     async def list_all(self) -> list[Workspace]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(select(workspaces))
-            return [_workspace(row) for row in rows]
+            return [workspace_of_row(row) for row in rows]
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
         try:
@@ -58,7 +58,7 @@ class SqlWorkspaceRepository:
     async def _one(self, condition: Any) -> Workspace | None:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(workspaces).where(condition))).first()
-            return None if row is None else _workspace(row)
+            return None if row is None else workspace_of_row(row)
 
 
 def _row(workspace: Workspace) -> dict[str, object]:
@@ -70,7 +70,7 @@ def _row(workspace: Workspace) -> dict[str, object]:
     }
 
 
-def _workspace(row: Any) -> Workspace:
+def workspace_of_row(row: Any) -> Workspace:
     return Workspace(
         UUID(row.workspace_id), UUID(row.user_id), from_micros(row.created_at), row.quota_bytes
     )

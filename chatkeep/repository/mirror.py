@@ -1,0 +1,150 @@
+"""A database's metadata mirrored in memory, for a store only this process writes (SQLite
+with its lock): reads come from memory, writes go to the database first, then to memory,
+so an answer never reports what is not committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from chatkeep.domain.chat import (
+    Chat,
+    ChatAttachmentName,
+    ChatFile,
+    ChatOrder,
+    ChatPosition,
+    ChatStatus,
+)
+from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.domain.workspace import Workspace
+from chatkeep.repository.chat import InMemoryChatRepository
+from chatkeep.repository.chat_file import InMemoryChatFileRepository
+from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
+from chatkeep.repository.workspace import InMemoryWorkspaceRepository
+from chatkeep.usecase.interface import (
+    ChatFileRepository,
+    ChatRepository,
+    SandboxSessionRepository,
+    WorkspaceRepository,
+)
+
+
+class MirroredWorkspaces:
+    def __init__(self, durable: WorkspaceRepository, memory: InMemoryWorkspaceRepository) -> None:
+        self._durable, self._memory = durable, memory
+
+    async def get(self, workspace_id: UUID) -> Workspace | None:
+        return await self._memory.get(workspace_id)
+
+    async def get_by_user_id(self, user_id: UUID) -> Workspace | None:
+        return await self._memory.get_by_user_id(user_id)
+
+    async def list_all(self) -> list[Workspace]:
+        return await self._memory.list_all()
+
+    async def get_or_add(self, workspace: Workspace) -> Workspace:
+        existing = await self._memory.get_by_user_id(workspace.user_id)
+        if existing is not None:
+            return existing
+        stored = await self._durable.get_or_add(workspace)
+        await self._memory.save(stored)
+        return stored
+
+    async def save(self, workspace: Workspace) -> None:
+        await self._durable.save(workspace)
+        await self._memory.save(workspace)
+
+    async def delete(self, workspace_id: UUID) -> None:
+        await self._durable.delete(workspace_id)
+        await self._memory.delete(workspace_id)
+
+
+class MirroredChats:
+    def __init__(self, durable: ChatRepository, memory: InMemoryChatRepository) -> None:
+        self._durable, self._memory = durable, memory
+
+    async def get(self, chat_id: UUID) -> Chat | None:
+        return await self._memory.get(chat_id)
+
+    async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
+        return await self._memory.list_by_workspace_id(workspace_id)
+
+    async def list_page(
+        self,
+        workspace_id: UUID,
+        *,
+        status: ChatStatus | None,
+        order: ChatOrder,
+        after: ChatPosition | None,
+        limit: int,
+    ) -> tuple[list[Chat], ChatPosition | None]:
+        return await self._memory.list_page(
+            workspace_id, status=status, order=order, after=after, limit=limit
+        )
+
+    async def save(self, chat: Chat) -> None:
+        await self._durable.save(chat)
+        await self._memory.save(chat)
+
+    async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
+        if await self._durable.describe(chat_id, title, status) is None:
+            return None
+        return await self._memory.describe(chat_id, title, status)
+
+    async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
+        if await self._durable.touch(chat_id, at) is None:
+            return None
+        return await self._memory.touch(chat_id, at)
+
+    async def delete(self, chat_id: UUID) -> None:
+        await self._durable.delete(chat_id)
+        await self._memory.delete(chat_id)
+
+
+class MirroredFiles:
+    def __init__(self, durable: ChatFileRepository, memory: InMemoryChatFileRepository) -> None:
+        self._durable, self._memory = durable, memory
+
+    async def get(self, file_id: UUID) -> ChatFile | None:
+        return await self._memory.get(file_id)
+
+    async def get_by_chat_id_and_name(
+        self, chat_id: UUID, name: ChatAttachmentName
+    ) -> ChatFile | None:
+        return await self._memory.get_by_chat_id_and_name(chat_id, name)
+
+    async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
+        return await self._memory.list_by_chat_id(chat_id)
+
+    async def save(self, chat_file: ChatFile) -> None:
+        await self._durable.save(chat_file)
+        await self._memory.save(chat_file)
+
+    async def delete(self, file_id: UUID) -> None:
+        await self._durable.delete(file_id)
+        await self._memory.delete(file_id)
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        await self._durable.delete_by_chat_id(chat_id)
+        await self._memory.delete_by_chat_id(chat_id)
+
+
+class MirroredSandboxes:
+    def __init__(
+        self, durable: SandboxSessionRepository, memory: InMemorySandboxSessionRepository
+    ) -> None:
+        self._durable, self._memory = durable, memory
+
+    async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
+        return await self._memory.get_by_chat_id(chat_id)
+
+    async def save(self, session: SandboxSession) -> None:
+        await self._durable.save(session)
+        await self._memory.save(session)
+
+    async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
+        return await self._memory.list_expired(workspace_id, now)
+
+    async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        await self._durable.delete_by_chat_id(chat_id)
+        await self._memory.delete_by_chat_id(chat_id)
