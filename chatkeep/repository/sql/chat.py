@@ -76,18 +76,20 @@ class SqlChatRepository:
                 await connection.execute(insert(chats).values(**values))
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
-        async with self._engine.begin() as connection:
-            where = chats.c.chat_id == str(chat_id)
-            await connection.execute(update(chats).where(where).values(title=title, status=status))
-        return await self.get(chat_id)
+        return await self._update(chat_id, title=title, status=status)
 
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
         # In one statement, so that concurrent writers never move updated_at backwards.
-        moved = _max(to_micros(at), chats.c.updated_at + 1)
+        return await self._update(chat_id, updated_at=_max(to_micros(at), chats.c.updated_at + 1))
+
+    async def _update(self, chat_id: UUID, **values: Any) -> Chat | None:
+        """Change the row and answer it as changed, in one statement (None if gone)."""
+        statement = (
+            update(chats).where(chats.c.chat_id == str(chat_id)).values(**values).returning(chats)
+        )
         async with self._engine.begin() as connection:
-            where = chats.c.chat_id == str(chat_id)
-            await connection.execute(update(chats).where(where).values(updated_at=moved))
-        return await self.get(chat_id)
+            row = (await connection.execute(statement)).first()
+        return None if row is None else chat_of_row(row)
 
     async def delete(self, chat_id: UUID) -> None:
         async with self._engine.begin() as connection:
