@@ -44,7 +44,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--metadata",
         help="where metadata lives: memory, sqlite (a file in the data directory) or a "
-        "database URL (CHATKEEP_METADATA, default memory)",
+        "database URL (CHATKEEP_METADATA, default sqlite)",
     )
     serve.add_argument(
         "--chat-ttl",

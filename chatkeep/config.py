@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
     api_token: str | None = None
     metadata: str = Field(
-        default="memory", description="memory, sqlite (in the data directory) or a database URL"
+        default="sqlite", description="memory, sqlite (in the data directory) or a database URL"
     )
     chat_ttl_seconds: float | None = Field(
         default=None, gt=0, description="Prune chats idle for longer than this."

@@ -56,14 +56,16 @@ def in_memory() -> Repositories:
 def in_database(engine: AsyncEngine) -> Repositories:
     from chatkeep.repository.sql.chat import SqlChatRepository
     from chatkeep.repository.sql.chat_file import SqlChatFileRepository
+    from chatkeep.repository.sql.commits import GroupCommits
     from chatkeep.repository.sql.sandbox_session import SqlSandboxSessionRepository
     from chatkeep.repository.sql.workspace import SqlWorkspaceRepository
 
+    commits = GroupCommits(engine)
     return Repositories(
-        SqlWorkspaceRepository(engine),
-        SqlChatRepository(engine),
-        SqlChatFileRepository(engine),
-        SqlSandboxSessionRepository(engine),
+        SqlWorkspaceRepository(engine, commits),
+        SqlChatRepository(engine, commits),
+        SqlChatFileRepository(engine, commits),
+        SqlSandboxSessionRepository(engine, commits),
         engine,
     )
 

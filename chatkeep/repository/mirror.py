@@ -1,10 +1,15 @@
 """A database's metadata mirrored in memory, for a store only this process writes (SQLite
 with its lock): reads come from memory, writes go to the database first, then to memory,
-so an answer never reports what is not committed."""
+so an answer never reports what is not committed. A write, once begun, finishes even if
+its caller is cancelled, so that memory never lags the database."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from chatkeep.domain.chat import (
@@ -28,6 +33,17 @@ from chatkeep.usecase.interface import (
     WorkspaceRepository,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def shielded(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    @functools.wraps(method)
+    async def finishing(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.shield(method(*args, **kwargs))
+
+    return finishing
+
 
 class MirroredWorkspaces:
     def __init__(self, durable: WorkspaceRepository, memory: InMemoryWorkspaceRepository) -> None:
@@ -42,6 +58,7 @@ class MirroredWorkspaces:
     async def list_all(self) -> list[Workspace]:
         return await self._memory.list_all()
 
+    @shielded
     async def get_or_add(self, workspace: Workspace) -> Workspace:
         existing = await self._memory.get_by_user_id(workspace.user_id)
         if existing is not None:
@@ -50,10 +67,12 @@ class MirroredWorkspaces:
         await self._memory.save(stored)
         return stored
 
+    @shielded
     async def save(self, workspace: Workspace) -> None:
         await self._durable.save(workspace)
         await self._memory.save(workspace)
 
+    @shielded
     async def delete(self, workspace_id: UUID) -> None:
         await self._durable.delete(workspace_id)
         await self._memory.delete(workspace_id)
@@ -82,20 +101,24 @@ class MirroredChats:
             workspace_id, status=status, order=order, after=after, limit=limit
         )
 
+    @shielded
     async def save(self, chat: Chat) -> None:
         await self._durable.save(chat)
         await self._memory.save(chat)
 
+    @shielded
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
         if await self._durable.describe(chat_id, title, status) is None:
             return None
         return await self._memory.describe(chat_id, title, status)
 
+    @shielded
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
         if await self._durable.touch(chat_id, at) is None:
             return None
         return await self._memory.touch(chat_id, at)
 
+    @shielded
     async def delete(self, chat_id: UUID) -> None:
         await self._durable.delete(chat_id)
         await self._memory.delete(chat_id)
@@ -116,14 +139,17 @@ class MirroredFiles:
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
         return await self._memory.list_by_chat_id(chat_id)
 
+    @shielded
     async def save(self, chat_file: ChatFile) -> None:
         await self._durable.save(chat_file)
         await self._memory.save(chat_file)
 
+    @shielded
     async def delete(self, file_id: UUID) -> None:
         await self._durable.delete(file_id)
         await self._memory.delete(file_id)
 
+    @shielded
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         await self._durable.delete_by_chat_id(chat_id)
         await self._memory.delete_by_chat_id(chat_id)
@@ -138,6 +164,7 @@ class MirroredSandboxes:
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
         return await self._memory.get_by_chat_id(chat_id)
 
+    @shielded
     async def save(self, session: SandboxSession) -> None:
         await self._durable.save(session)
         await self._memory.save(session)
@@ -145,6 +172,7 @@ class MirroredSandboxes:
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
         return await self._memory.list_expired(workspace_id, now)
 
+    @shielded
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         await self._durable.delete_by_chat_id(chat_id)
         await self._memory.delete_by_chat_id(chat_id)

@@ -14,17 +14,19 @@ async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
     workspace = await require_workspace(ports, user_id)
     now = ports.clock.now()
     chat = Chat(ports.ids.new(), workspace.workspace_id, title, now, now)
-    # The directory is made outside the workspace lock, so that chats are created in
-    # parallel; a workspace deleted meanwhile takes the new directory with it (or the
-    # directory cannot be made), and the check below then refuses the chat.
+    # Directory and row are made outside the workspace lock, so that chats are created
+    # in parallel (and their rows committed together). A deletion of the workspace either
+    # finished before the check below, which then removes the chat again, or starts
+    # after it and finds the chat.
     try:
         await ports.storage.create_chat(workspace.workspace_id, chat.chat_id)
     except FileNotFoundError:
         raise WorkspaceNotFoundError() from None
+    await ports.chats.save(chat)
     async with ports.locks.hold(workspace_lock(user_id)):
         current = await ports.workspaces.get_by_user_id(user_id)
         if current is None or current.workspace_id != workspace.workspace_id:
+            await ports.chats.delete(chat.chat_id)
             await ports.storage.delete_chat(workspace.workspace_id, chat.chat_id)
             raise WorkspaceNotFoundError()
-        await ports.chats.save(chat)
     return chat

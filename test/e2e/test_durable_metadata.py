@@ -1,4 +1,5 @@
-"""`chatkeep serve --metadata sqlite`: a SIGKILL forgets nothing that was answered."""
+"""`chatkeep serve` on its default metadata (SQLite in the data directory): a SIGKILL
+forgets nothing that was answered."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
 from test.e2e.server import RunningServer
 
@@ -35,12 +37,23 @@ def serve_command(data_dir: Path, metadata: str) -> list[str]:
     return [*serve, "--data-dir", str(data_dir), "--metadata", metadata]
 
 
-def test_everything_survives_sigkill_and_restart(tmp_path: Path) -> None:
-    """Workspaces, chats (title, status, order), history, messages, attachments (same id,
-    sha256, created_at), usage and sandbox sessions are all there after kill -9."""
+def test_everything_survives_sigkill_and_restart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On the default metadata, workspaces, chats (title, status, order), history,
+    messages, attachments (same id, sha256, created_at), usage and sandbox sessions are
+    all there after kill -9."""
+    monkeypatch.delenv("CHATKEEP_METADATA", raising=False)
     data_dir = tmp_path / "data"
     user = {"X-User-Id": str(uuid.uuid4())}
-    with RunningServer(data_dir, "--metadata", "sqlite") as server:
+    other = {"X-User-Id": str(uuid.uuid4())}
+    with RunningServer(data_dir) as server:
+        assert (data_dir / "metadata.sqlite3").is_file()
+        neighbour = httpx.Client(base_url=server.url, headers=other)
+        neighbour.put("/v1/workspace").raise_for_status()
+        neighbours_chat = neighbour.post("/v1/chats", json={"title": "n"}).json()["chat_id"]
+        neighbour.post(f"/v1/chats/{neighbours_chat}/files?name=n.txt", content=b"n" * 77)
+        neighbour_before = snapshot(neighbour)
         client = httpx.Client(base_url=server.url, headers=user)
         client.put("/v1/workspace", json={"quota_bytes": 10_000_000})
         first = client.post("/v1/chats", json={"title": "first"}).json()["chat_id"]
@@ -54,9 +67,11 @@ def test_everything_survives_sigkill_and_restart(tmp_path: Path) -> None:
         before = snapshot(client)
         server.process.send_signal(signal.SIGKILL)
         server.process.wait(timeout=10)
-    with RunningServer(data_dir, "--metadata", "sqlite") as server:
+    with RunningServer(data_dir) as server:
         client = httpx.Client(base_url=server.url, headers=user)
         assert snapshot(client) == before
+        neighbour = httpx.Client(base_url=server.url, headers=other)
+        assert snapshot(neighbour) == neighbour_before
         refused = client.delete(f"/v1/chats/{second}")
         assert refused.status_code == 409  # the sandbox session survived too
 

@@ -5,15 +5,16 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, case, delete, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.chat import Chat, ChatOrder, ChatPosition, ChatStatus
+from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import chats, from_micros, to_micros
 
 
 class SqlChatRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
+        self._engine, self._commits = engine, commits
 
     async def get(self, chat_id: UUID) -> Chat | None:
         async with self._engine.connect() as connection:
@@ -69,11 +70,14 @@ class SqlChatRepository:
 
     async def save(self, chat: Chat) -> None:
         values = _row(chat)
-        async with self._engine.begin() as connection:
+
+        async def save(connection: AsyncConnection) -> None:
             where = chats.c.chat_id == values["chat_id"]
             updated = await connection.execute(update(chats).where(where).values(**values))
             if updated.rowcount == 0:
                 await connection.execute(insert(chats).values(**values))
+
+        await self._commits.run(save)
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
         return await self._update(chat_id, title=title, status=status)
@@ -87,13 +91,15 @@ class SqlChatRepository:
         statement = (
             update(chats).where(chats.c.chat_id == str(chat_id)).values(**values).returning(chats)
         )
-        async with self._engine.begin() as connection:
-            row = (await connection.execute(statement)).first()
+
+        async def update_row(connection: AsyncConnection) -> Any:
+            return (await connection.execute(statement)).first()
+
+        row = await self._commits.run(update_row)
         return None if row is None else chat_of_row(row)
 
     async def delete(self, chat_id: UUID) -> None:
-        async with self._engine.begin() as connection:
-            await connection.execute(delete(chats).where(chats.c.chat_id == str(chat_id)))
+        await self._commits.run(executing(delete(chats).where(chats.c.chat_id == str(chat_id))))
 
 
 def _max(value: int, column: Any) -> Any:

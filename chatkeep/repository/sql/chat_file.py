@@ -4,17 +4,18 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import chat_files, from_micros, to_micros
 
 
 class SqlChatFileRepository:
     """Files by id, with at most one file per (chat, name): saving a name replaces it."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
+        self._engine, self._commits = engine, commits
 
     async def get(self, file_id: UUID) -> ChatFile | None:
         return await self._one(chat_files.c.file_id == str(file_id))
@@ -37,7 +38,8 @@ class SqlChatFileRepository:
 
     async def save(self, chat_file: ChatFile) -> None:
         values = _row(chat_file)
-        async with self._engine.begin() as connection:
+
+        async def save(connection: AsyncConnection) -> None:
             same_name = and_(
                 chat_files.c.chat_id == values["chat_id"],
                 chat_files.c.name == values["name"],
@@ -49,15 +51,15 @@ class SqlChatFileRepository:
             if updated.rowcount == 0:
                 await connection.execute(insert(chat_files).values(**values))
 
+        await self._commits.run(save)
+
     async def delete(self, file_id: UUID) -> None:
-        async with self._engine.begin() as connection:
-            where = chat_files.c.file_id == str(file_id)
-            await connection.execute(delete(chat_files).where(where))
+        where = chat_files.c.file_id == str(file_id)
+        await self._commits.run(executing(delete(chat_files).where(where)))
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        async with self._engine.begin() as connection:
-            where = chat_files.c.chat_id == str(chat_id)
-            await connection.execute(delete(chat_files).where(where))
+        where = chat_files.c.chat_id == str(chat_id)
+        await self._commits.run(executing(delete(chat_files).where(where)))
 
     async def _one(self, condition: Any) -> ChatFile | None:
         async with self._engine.connect() as connection:

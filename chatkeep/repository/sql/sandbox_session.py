@@ -5,15 +5,16 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import from_micros, sandbox_sessions, to_micros
 
 
 class SqlSandboxSessionRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
+        self._engine, self._commits = engine, commits
 
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
         query = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == str(chat_id))
@@ -22,10 +23,14 @@ class SqlSandboxSessionRepository:
             return None if row is None else session_of_row(row)
 
     async def save(self, session: SandboxSession) -> None:
-        async with self._engine.begin() as connection:
-            where = sandbox_sessions.c.chat_id == str(session.chat_id)
+        values = _row(session)
+
+        async def save(connection: AsyncConnection) -> None:
+            where = sandbox_sessions.c.chat_id == values["chat_id"]
             await connection.execute(delete(sandbox_sessions).where(where))
-            await connection.execute(insert(sandbox_sessions).values(**_row(session)))
+            await connection.execute(insert(sandbox_sessions).values(**values))
+
+        await self._commits.run(save)
 
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
         query = select(sandbox_sessions).where(
@@ -39,9 +44,8 @@ class SqlSandboxSessionRepository:
             return [session_of_row(row) for row in await connection.execute(query)]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        async with self._engine.begin() as connection:
-            where = sandbox_sessions.c.chat_id == str(chat_id)
-            await connection.execute(delete(sandbox_sessions).where(where))
+        where = sandbox_sessions.c.chat_id == str(chat_id)
+        await self._commits.run(executing(delete(sandbox_sessions).where(where)))
 
 
 def _row(session: SandboxSession) -> dict[str, Any]:

@@ -5,15 +5,16 @@ from uuid import UUID
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.workspace import Workspace
+from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import from_micros, to_micros, workspaces
 
 
 class SqlWorkspaceRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
+        self._engine, self._commits = engine, commits
 
     async def get(self, workspace_id: UUID) -> Workspace | None:
         return await self._one(workspaces.c.workspace_id == str(workspace_id))
@@ -27,9 +28,13 @@ class SqlWorkspaceRepository:
             return [workspace_of_row(row) for row in rows]
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
+        values = _row(workspace)
+
+        async def add(connection: AsyncConnection) -> None:
+            await connection.execute(insert(workspaces).values(**values))
+
         try:
-            async with self._engine.begin() as connection:
-                await connection.execute(insert(workspaces).values(**_row(workspace)))
+            await self._commits.run(add)
         except IntegrityError:
             existing = await self.get_by_user_id(workspace.user_id)
             if existing is not None:
@@ -38,22 +43,22 @@ class SqlWorkspaceRepository:
         return workspace
 
     async def save(self, workspace: Workspace) -> None:
-        async with self._engine.begin() as connection:
-            where = workspaces.c.workspace_id == str(workspace.workspace_id)
-            updated = await connection.execute(
-                update(workspaces).where(where).values(**_row(workspace))
-            )
+        values = _row(workspace)
+
+        async def save(connection: AsyncConnection) -> None:
+            where = workspaces.c.workspace_id == values["workspace_id"]
+            updated = await connection.execute(update(workspaces).where(where).values(**values))
             if updated.rowcount == 0:
                 # A user's new workspace replaces the previous one.
-                await connection.execute(
-                    delete(workspaces).where(workspaces.c.user_id == str(workspace.user_id))
-                )
-                await connection.execute(insert(workspaces).values(**_row(workspace)))
+                same_user = workspaces.c.user_id == values["user_id"]
+                await connection.execute(delete(workspaces).where(same_user))
+                await connection.execute(insert(workspaces).values(**values))
+
+        await self._commits.run(save)
 
     async def delete(self, workspace_id: UUID) -> None:
-        async with self._engine.begin() as connection:
-            where = workspaces.c.workspace_id == str(workspace_id)
-            await connection.execute(delete(workspaces).where(where))
+        where = workspaces.c.workspace_id == str(workspace_id)
+        await self._commits.run(executing(delete(workspaces).where(where)))
 
     async def _one(self, condition: Any) -> Workspace | None:
         async with self._engine.connect() as connection:
