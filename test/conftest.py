@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +13,7 @@ from chatkeep.app import build_ports
 from chatkeep.config import Settings
 from chatkeep.http.app import build_app
 from chatkeep.usecase.interface import Ports
+from test.postgres import ThrowawayPostgres, server_binaries
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -83,3 +84,24 @@ async def make_chat(client: httpx.AsyncClient, headers: dict[str, str], **body: 
 
 def chat_path(data_dir: Path, workspace_id: str, chat_id: str) -> Path:
     return data_dir / "workspaces" / workspace_id / "chats" / chat_id
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[ThrowawayPostgres]:
+    """One PostgreSQL server for the whole run; skipped, with the reason, where the
+    server binaries are not installed (CI installs them: see .ci/run)."""
+    binaries = server_binaries()
+    if binaries is None:
+        pytest.skip("PostgreSQL server binaries (initdb, postgres) are not installed")
+    server = ThrowawayPostgres(binaries)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def postgres_url(postgres: ThrowawayPostgres) -> str:
+    """A fresh, empty database on the throwaway server."""
+    return await postgres.new_database()

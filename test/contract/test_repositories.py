@@ -19,16 +19,20 @@ from chatkeep.repository.sql.engine import open_database, sqlite_url
 T0 = datetime(2026, 11, 27, 12, 0, 0, 123456, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "sqlite", "sqlite-mirrored", "sqlite-reloaded"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-mirrored", "sqlite-reloaded", "postgresql"])
 async def repos(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Repositories]:
-    """In memory; in SQLite; in SQLite mirrored in memory (reads from memory); and the
+    """In memory; in SQLite; in SQLite mirrored in memory (reads from memory); the
     same, reloaded from the database before every read, which shows that every write
-    reached the database."""
+    reached the database; and in PostgreSQL, as several processes share it."""
     if request.param == "memory":
         yield in_memory()
         return
-    engine = await open_database(sqlite_url(tmp_path / "metadata.sqlite3"))
-    if request.param == "sqlite":
+    if request.param == "postgresql":
+        url = await request.getfixturevalue("postgres").new_database()
+    else:
+        url = sqlite_url(tmp_path / "metadata.sqlite3")
+    engine = await open_database(url)
+    if request.param in ("sqlite", "postgresql"):
         yield in_database(engine)
     elif request.param == "sqlite-mirrored":
         yield await mirror_of(engine)
