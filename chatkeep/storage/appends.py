@@ -53,7 +53,7 @@ class PendingAppend:
                 self.answer.set_exception(error)
 
     async def _settle(self) -> None:
-        self.reservation.release()
+        await self.reservation.release()
         if self.spool.on_disk:
             await anyio.to_thread.run_sync(self.spool.discard)
         else:

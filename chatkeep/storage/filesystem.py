@@ -33,7 +33,7 @@ from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
-from chatkeep.storage.usage import Reservation, UsageLedger
+from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
 from chatkeep.usecase.interface import HashedFile, ScannedFile, StagedAttachment
 
 T = TypeVar("T")
@@ -41,13 +41,13 @@ MEMORY_SPOOL_BYTES = 1024 * 1024
 
 
 class FileSystemChatStorage:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, ledger: Callable[[Counter], Ledger] | None = None) -> None:
         self._root = data_dir.resolve()
         self._workspaces = self._root / "workspaces"
         self._tmp = self._root / "tmp"
         self._journal_dir = self._root / "journal"
         self._chat_locks = LocalKeyedLocks()
-        self._ledger = UsageLedger(self._count_workspace)
+        self._ledger = (ledger or UsageLedger)(self._count_workspace)
         self._stamper = MtimeStamper()
         self._tmp_fd = -1
         self._journal: AppendJournal | None = None
@@ -56,6 +56,7 @@ class FileSystemChatStorage:
 
     async def start(self) -> None:
         await anyio.to_thread.run_sync(self._start)
+        await self._ledger.start()
 
     def _start(self) -> None:
         for directory in (self._workspaces, self._tmp, self._journal_dir):
@@ -68,6 +69,7 @@ class FileSystemChatStorage:
         self._journal.recover(self._try_open_chat_dir)
 
     async def close(self) -> None:
+        await self._ledger.close()
         if self._tmp_fd >= 0:
             os.close(self._tmp_fd)
             self._tmp_fd = -1
@@ -86,7 +88,7 @@ class FileSystemChatStorage:
 
     async def delete_workspace(self, workspace_id: UUID) -> None:
         await self._run(partial(self._trash, self._workspaces, str(workspace_id)))
-        self._ledger.forget(workspace_id)
+        await self._ledger.forget(workspace_id)
 
     async def workspace_used_bytes(self, workspace_id: UUID) -> int:
         return await self._ledger.used_bytes(workspace_id)
@@ -124,7 +126,7 @@ class FileSystemChatStorage:
         async with self._chat_locks.hold(str(chat_id)):
             chats = self._workspaces / str(workspace_id) / "chats"
             freed = await self._run(partial(self._trash, chats, str(chat_id)))
-            self._ledger.add(workspace_id, -freed)
+            await self._ledger.add(workspace_id, -freed)
 
     def _trash(self, parent: Path, name: str) -> int:
         """Move `parent/name` out of sight, then delete it; return its regular-file bytes."""
@@ -192,12 +194,12 @@ class FileSystemChatStorage:
             async with self._chat_locks.hold(str(chat_id)):
                 current = await self._history_state(workspace_id, chat_id)
                 _check(if_match, current)
-                reservation.require(spool.size - current.freed)
+                await reservation.require(spool.size - current.freed)
                 written = await self._write_new_history(workspace_id, chat_id, spool, False)
-                reservation.commit(written.st_size - current.freed)
+                await reservation.commit(written.st_size - current.freed)
                 return history.version_of(written)
         finally:
-            reservation.release()
+            await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
 
     async def append_history(
@@ -216,7 +218,7 @@ class FileSystemChatStorage:
         try:
             await _receive(body, spool, reservation)
         except BaseException:
-            reservation.release()
+            await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
         pending = PendingAppend(spool, reservation, if_match)
@@ -270,7 +272,7 @@ class FileSystemChatStorage:
         if result.after is not None:
             version = history.version_of(result.after)
             for pending in batch:
-                pending.reservation.commit(pending.spool.size)
+                await pending.reservation.commit(pending.spool.size)
                 await pending.succeed(version)
 
     async def _append_by_copy(
@@ -282,9 +284,9 @@ class FileSystemChatStorage:
             current = await self._history_state(workspace_id, chat_id)
             _check(pending.if_match, current)
             kept = current.version.size_bytes if current.regular else 0
-            pending.reservation.require(pending.spool.size + kept - current.freed)
+            await pending.reservation.require(pending.spool.size + kept - current.freed)
             written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
-            pending.reservation.commit(written.st_size - current.freed)
+            await pending.reservation.commit(written.st_size - current.freed)
         except Exception as error:
             await pending.fail(error)
             return
@@ -318,10 +320,10 @@ class FileSystemChatStorage:
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES, hashed=True)
         try:
             if expected_size is not None:
-                reservation.expect(expected_size)
+                await reservation.expect(expected_size)
             await _receive(body, spool, reservation)
         except BaseException:
-            reservation.release()
+            await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
         return StagedFile(name, spool, reservation)
@@ -337,7 +339,7 @@ class FileSystemChatStorage:
             )
             for file, current in zip(staged, entries, strict=True):
                 current.require_replaceable(file.name.value)
-                file.reservation.require(file.size_bytes - current.freed)
+                await file.reservation.require(file.size_bytes - current.freed)
             spools = [(file.name.value, file.spool) for file in staged]
             etags = await self._run(
                 partial(
@@ -353,12 +355,12 @@ class FileSystemChatStorage:
                 )
             )
             for file, current in zip(staged, entries, strict=True):
-                file.reservation.commit(file.size_bytes - current.freed)
+                await file.reservation.commit(file.size_bytes - current.freed)
         return etags
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
         for file in _own(staged):
-            file.reservation.release()
+            await file.reservation.release()
             await anyio.to_thread.run_sync(file.spool.discard)
 
     async def open_attachment(
@@ -373,7 +375,7 @@ class FileSystemChatStorage:
         async with self._chat_locks.hold(str(chat_id)):
             remove = partial(attachments.remove, name=name.value)
             freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
-            self._ledger.add(workspace_id, -freed)
+            await self._ledger.add(workspace_id, -freed)
 
     def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
         return str(self.chat_dir(workspace_id, chat_id))
@@ -388,7 +390,7 @@ class FileSystemChatStorage:
         return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, hashed))
 
     async def recount_usage(self, workspace_id: UUID) -> int:
-        self._ledger.forget(workspace_id)
+        await self._ledger.forget(workspace_id)
         return await self._ledger.used_bytes(workspace_id)
 
     async def _entry(self, workspace_id: UUID, chat_id: UUID, name: str) -> attachments.Entry:
@@ -437,6 +439,6 @@ def _check(if_match: IfMatch | None, current: history.HistoryState) -> None:
 async def _receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reservation) -> None:
     async for chunk in body:
         if chunk:
-            reservation.grow(len(chunk))
+            await reservation.grow(len(chunk))
             await spool.write(chunk)
     await spool.flush()

@@ -1,19 +1,54 @@
-"""Per-workspace usage kept in memory, so a quota check costs O(1).
+"""Per-workspace usage and the quota's reservations.
 
 `used` is the bytes published in a workspace's chat directories; claims are the
 bytes of writes still in flight. A write reserves before its bytes land, so
-concurrent writes can never take a workspace over its quota together. Every
-method runs on the event loop thread; only the initial count walks the disk.
+concurrent writes can never take a workspace over its quota together.
+
+`UsageLedger` keeps both in memory, for one process: a quota check costs O(1) on the
+event loop, and only the initial count walks the disk. Several processes sharing a
+data directory use a ledger in their shared database instead (repository/sql/usage.py),
+behind the same `Ledger` protocol; a `Reservation` works the same on either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 from uuid import UUID
 
 from chatkeep.domain.errors import WorkspaceQuotaExceededError
 
 Counter = Callable[[UUID], Awaitable[int]]
+
+
+class Claim(Protocol):
+    """One write's claim on one workspace's quota."""
+
+    async def move(self, old: int, new: int) -> None:
+        """Move the claim from `old` to `new` bytes; growth must fit the quota."""
+        ...
+
+    async def settle(self, claim: int, delta: int) -> None:
+        """Drop the claim of `claim` bytes and add `delta` to the workspace's usage."""
+        ...
+
+
+class Ledger(Protocol):
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def used_bytes(self, workspace_id: UUID) -> int: ...
+
+    async def forget(self, workspace_id: UUID) -> None:
+        """Drop the count; the next read walks the disk again."""
+        ...
+
+    async def add(self, workspace_id: UUID, delta: int) -> None: ...
+
+    async def reserve(
+        self, workspace_id: UUID, quota_bytes: int, credit: int = 0
+    ) -> Reservation: ...
 
 
 class UsageLedger:
@@ -32,12 +67,20 @@ class UsageLedger:
                 self._used.setdefault(workspace_id, counted)
         return self._used[workspace_id]
 
-    def forget(self, workspace_id: UUID) -> None:
-        """Drop the count; the next read walks the disk again."""
+    async def start(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+    async def forget(self, workspace_id: UUID) -> None:
         self._used.pop(workspace_id, None)
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
 
-    def add(self, workspace_id: UUID, delta: int) -> None:
+    async def add(self, workspace_id: UUID, delta: int) -> None:
+        self.add_now(workspace_id, delta)
+
+    def add_now(self, workspace_id: UUID, delta: int) -> None:
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
         if workspace_id in self._used:
             self._used[workspace_id] = max(0, self._used[workspace_id] + delta)
@@ -47,7 +90,7 @@ class UsageLedger:
 
     async def reserve(self, workspace_id: UUID, quota_bytes: int, credit: int = 0) -> Reservation:
         await self.used_bytes(workspace_id)
-        return Reservation(self, workspace_id, quota_bytes, credit)
+        return Reservation(_LocalClaim(self, workspace_id, quota_bytes), credit)
 
     def adjust_claim(self, workspace_id: UUID, old: int, new: int, quota_bytes: int) -> None:
         """Move one write's claim from `old` to `new` bytes; growth must fit the quota."""
@@ -63,6 +106,18 @@ class UsageLedger:
             del self._claimed[workspace_id]
 
 
+class _LocalClaim:
+    def __init__(self, ledger: UsageLedger, workspace_id: UUID, quota_bytes: int) -> None:
+        self._ledger, self._workspace_id, self._quota = ledger, workspace_id, quota_bytes
+
+    async def move(self, old: int, new: int) -> None:
+        self._ledger.adjust_claim(self._workspace_id, old, new, self._quota)
+
+    async def settle(self, claim: int, delta: int) -> None:
+        self._ledger.adjust_claim(self._workspace_id, claim, 0, self._quota)
+        self._ledger.add_now(self._workspace_id, delta)
+
+
 class Reservation:
     """The claim of one write: grows as bytes arrive, settles when the write publishes.
 
@@ -70,37 +125,38 @@ class Reservation:
     only growth beyond it is claimed against the quota.
     """
 
-    def __init__(self, ledger: UsageLedger, workspace_id: UUID, quota: int, credit: int) -> None:
-        self._ledger = ledger
-        self._workspace_id = workspace_id
-        self._quota = quota
+    def __init__(self, claim: Claim, credit: int) -> None:
+        self._backing = claim
         self._credit = credit
         self._received = 0
         self._expected = 0
         self._claim = 0
 
-    def expect(self, size: int) -> None:
+    async def expect(self, size: int) -> None:
         """Claim a declared size before any byte arrives, so a write that cannot fit
         is refused before its body is read."""
-        self._set_claim(max(0, max(size, self._received) - self._credit))
+        await self._set_claim(max(0, max(size, self._received) - self._credit))
         self._expected = size
 
-    def grow(self, size: int) -> None:
+    async def grow(self, size: int) -> None:
         received = self._received + size
-        self._set_claim(max(0, max(received, self._expected) - self._credit))
+        claim = max(0, max(received, self._expected) - self._credit)
+        if claim != self._claim:
+            await self._set_claim(claim)
         self._received = received
 
-    def require(self, delta: int) -> None:
+    async def require(self, delta: int) -> None:
         """Claim exactly the net growth `delta` that publishing will cause."""
-        self._set_claim(max(0, delta))
+        await self._set_claim(max(0, delta))
 
-    def commit(self, delta: int) -> None:
-        self.release()
-        self._ledger.add(self._workspace_id, delta)
+    async def commit(self, delta: int) -> None:
+        claim, self._claim = self._claim, 0
+        await self._backing.settle(claim, delta)
 
-    def release(self) -> None:
-        self._set_claim(0)
+    async def release(self) -> None:
+        if self._claim:
+            await self._set_claim(0)
 
-    def _set_claim(self, claim: int) -> None:
-        self._ledger.adjust_claim(self._workspace_id, self._claim, claim, self._quota)
+    async def _set_claim(self, claim: int) -> None:
+        await self._backing.move(self._claim, claim)
         self._claim = claim

@@ -27,10 +27,10 @@ async def test_first_read_counts_the_disk_then_keeps_the_figure() -> None:
 
     ledger = UsageLedger(count)
     assert await ledger.used_bytes(WS) == 40
-    ledger.add(WS, 2)
+    await ledger.add(WS, 2)
     assert await ledger.used_bytes(WS) == 42
     assert calls == [WS]
-    ledger.forget(WS)
+    await ledger.forget(WS)
     assert await ledger.used_bytes(WS) == 40
     assert calls == [WS, WS]
 
@@ -40,13 +40,13 @@ async def test_reservations_in_flight_count_against_the_quota() -> None:
     ledger = ledger_with(50)
     first = await ledger.reserve(WS, quota_bytes=100)
     second = await ledger.reserve(WS, quota_bytes=100)
-    first.grow(30)
+    await first.grow(30)
     with pytest.raises(WorkspaceQuotaExceededError):
-        second.grow(30)
-    second.grow(0)
+        await second.grow(30)
+    await second.grow(0)
     assert ledger.claimed_bytes(WS) == 30
-    first.release()
-    second.grow(30)
+    await first.release()
+    await second.grow(30)
     assert ledger.claimed_bytes(WS) == 30
 
 
@@ -54,11 +54,11 @@ async def test_commit_turns_the_claim_into_usage() -> None:
     """A committed write moves its bytes from claimed to used."""
     ledger = ledger_with(0)
     reservation = await ledger.reserve(WS, quota_bytes=100)
-    reservation.grow(70)
-    reservation.commit(70)
+    await reservation.grow(70)
+    await reservation.commit(70)
     assert await ledger.used_bytes(WS) == 70
     assert ledger.claimed_bytes(WS) == 0
-    reservation.release()  # releasing after commit is harmless
+    await reservation.release()  # releasing after commit is harmless
     assert await ledger.used_bytes(WS) == 70
 
 
@@ -66,11 +66,11 @@ async def test_credit_lets_a_replacement_reuse_the_bytes_it_frees() -> None:
     """With 90 of 100 used, a replacement of the 90-byte file may receive 95 bytes."""
     ledger = ledger_with(90)
     reservation = await ledger.reserve(WS, quota_bytes=100, credit=90)
-    reservation.grow(95)
+    await reservation.grow(95)
     assert ledger.claimed_bytes(WS) == 5
     with pytest.raises(WorkspaceQuotaExceededError):
-        reservation.require(11)
-    reservation.commit(5)
+        await reservation.require(11)
+    await reservation.commit(5)
     assert await ledger.used_bytes(WS) == 95
 
 
@@ -78,8 +78,8 @@ async def test_growth_is_refused_over_quota_but_shrinking_is_not() -> None:
     """Over quota, a write that adds nothing is allowed and one that adds a byte is not."""
     ledger = ledger_with(150)
     reservation = await ledger.reserve(WS, quota_bytes=100, credit=10)
-    reservation.grow(10)
-    reservation.require(0)
+    await reservation.grow(10)
+    await reservation.require(0)
     with pytest.raises(WorkspaceQuotaExceededError) as refused:
-        reservation.grow(1)
+        await reservation.grow(1)
     assert refused.value.code == "workspace_quota_exceeded"
