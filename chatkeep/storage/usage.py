@@ -24,12 +24,17 @@ Counter = Callable[[UUID], Awaitable[int]]
 class Claim(Protocol):
     """One write's claim on one workspace's quota."""
 
-    async def move(self, old: int, new: int) -> None:
-        """Move the claim from `old` to `new` bytes; growth must fit the quota."""
+    async def claim(self, size: int, *, exact: bool) -> None:
+        """Hold `size` bytes; growth must fit the quota. Unless `exact`, the claim may be
+        taken larger than asked, for growth still to come."""
         ...
 
-    async def settle(self, claim: int, delta: int) -> None:
-        """Drop the claim of `claim` bytes and add `delta` to the workspace's usage."""
+    async def settle(self, delta: int) -> None:
+        """Drop the claim and add `delta` to the workspace's usage."""
+        ...
+
+    async def release(self) -> None:
+        """Drop the claim."""
         ...
 
 
@@ -109,13 +114,19 @@ class UsageLedger:
 class _LocalClaim:
     def __init__(self, ledger: UsageLedger, workspace_id: UUID, quota_bytes: int) -> None:
         self._ledger, self._workspace_id, self._quota = ledger, workspace_id, quota_bytes
+        self._held = 0
 
-    async def move(self, old: int, new: int) -> None:
-        self._ledger.adjust_claim(self._workspace_id, old, new, self._quota)
+    async def claim(self, size: int, *, exact: bool) -> None:
+        self._ledger.adjust_claim(self._workspace_id, self._held, size, self._quota)
+        self._held = size
 
-    async def settle(self, claim: int, delta: int) -> None:
-        self._ledger.adjust_claim(self._workspace_id, claim, 0, self._quota)
+    async def settle(self, delta: int) -> None:
+        await self.release()
         self._ledger.add_now(self._workspace_id, delta)
+
+    async def release(self) -> None:
+        self._ledger.adjust_claim(self._workspace_id, self._held, 0, self._quota)
+        self._held = 0
 
 
 class Reservation:
@@ -135,28 +146,28 @@ class Reservation:
     async def expect(self, size: int) -> None:
         """Claim a declared size before any byte arrives, so a write that cannot fit
         is refused before its body is read."""
-        await self._set_claim(max(0, max(size, self._received) - self._credit))
+        await self._set_claim(max(0, max(size, self._received) - self._credit), exact=True)
         self._expected = size
 
     async def grow(self, size: int) -> None:
         received = self._received + size
         claim = max(0, max(received, self._expected) - self._credit)
         if claim != self._claim:
-            await self._set_claim(claim)
+            await self._set_claim(claim, exact=False)
         self._received = received
 
     async def require(self, delta: int) -> None:
         """Claim exactly the net growth `delta` that publishing will cause."""
-        await self._set_claim(max(0, delta))
+        await self._set_claim(max(0, delta), exact=True)
 
     async def commit(self, delta: int) -> None:
-        claim, self._claim = self._claim, 0
-        await self._backing.settle(claim, delta)
+        self._claim = 0
+        await self._backing.settle(delta)
 
     async def release(self) -> None:
-        if self._claim:
-            await self._set_claim(0)
+        self._claim = 0
+        await self._backing.release()
 
-    async def _set_claim(self, claim: int) -> None:
-        await self._backing.move(self._claim, claim)
+    async def _set_claim(self, claim: int, *, exact: bool) -> None:
+        await self._backing.claim(claim, exact=exact)
         self._claim = claim

@@ -70,6 +70,34 @@ sandbox_sessions = Table(
     Column("expires_at", BigInteger),
 )
 
+# Shared usage (several processes on one database; repository/sql/usage.py). A NULL
+# `used_bytes` means "count the disk"; `generation` moves with every change, so that a
+# count that raced a write is not stored.
+workspace_usage = Table(
+    "workspace_usage",
+    metadata,
+    Column("workspace_id", String(36), primary_key=True),
+    Column("used_bytes", BigInteger),
+    Column("generation", BigInteger, nullable=False),
+)
+
+# A process that holds claims; its claims stop counting when it stops being seen.
+usage_holders = Table(
+    "usage_holders",
+    metadata,
+    Column("holder", String(36), primary_key=True),
+    Column("seen_at", BigInteger, nullable=False),
+)
+
+usage_claims = Table(
+    "usage_claims",
+    metadata,
+    Column("claim_id", String(36), primary_key=True),
+    Column("workspace_id", String(36), nullable=False, index=True),
+    Column("holder", String(36), nullable=False, index=True),
+    Column("bytes", BigInteger, nullable=False),
+)
+
 
 def to_micros(moment: datetime) -> int:
     return (moment - EPOCH) // timedelta(microseconds=1)
