@@ -10,12 +10,12 @@ from chatkeep.config import Settings
 from chatkeep.http.app import build_app
 from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.metadata import Repositories, in_memory, open_metadata
+from chatkeep.metadata import Repositories, coordination, in_memory, open_metadata
 from chatkeep.pruning import prune_forever
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.system import SystemClock, Uuid4Generator
-from chatkeep.usecase.interface import Clock, IdGenerator, Ports
+from chatkeep.usecase.interface import Clock, IdGenerator, KeyedLocks, Ports
 
 
 def build_ports(
@@ -27,14 +27,20 @@ def build_ports(
     repositories: Repositories | None = None,
 ) -> Ports:
     repositories = repositories or in_memory()
+    locks: KeyedLocks = LocalKeyedLocks()
+    storage = FileSystemChatStorage(data_dir)
+    if repositories.shared and repositories.engine is not None:
+        shared = coordination(repositories.engine)
+        locks = shared.locks
+        storage = FileSystemChatStorage(data_dir, shared.ledger, shared_locks=shared.locks)
     return Ports(
         workspaces=repositories.workspaces,
         chats=repositories.chats,
         files=repositories.files,
         sandboxes=repositories.sandboxes,
-        storage=FileSystemChatStorage(data_dir),
+        storage=storage,
         message_seqs=InMemoryMessageSeqs(),
-        locks=LocalKeyedLocks(),
+        locks=locks,
         ids=ids or Uuid4Generator(),
         clock=clock or SystemClock(),
         default_quota_bytes=default_quota_bytes,

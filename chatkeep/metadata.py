@@ -7,7 +7,9 @@ import asyncio
 import fcntl
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,11 @@ from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
 from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
 from chatkeep.repository.workspace import InMemoryWorkspaceRepository
+from chatkeep.storage.usage import Counter, Ledger
 from chatkeep.usecase.interface import (
     ChatFileRepository,
     ChatRepository,
+    KeyedLocks,
     SandboxSessionRepository,
     WorkspaceRepository,
 )
@@ -42,6 +46,23 @@ class Repositories:
     files: ChatFileRepository
     sandboxes: SandboxSessionRepository
     engine: AsyncEngine | None = None
+    # Other processes may use the same database and data directory (PostgreSQL).
+    shared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Coordination:
+    """What several processes on one database agree through: locks and the quota."""
+
+    locks: KeyedLocks
+    ledger: Callable[[Counter], Ledger]
+
+
+def coordination(engine: AsyncEngine) -> Coordination:
+    from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
+    from chatkeep.repository.sql.usage import SqlUsageLedger
+
+    return Coordination(AdvisoryKeyedLocks(engine), partial(SqlUsageLedger, engine))
 
 
 def in_memory() -> Repositories:
@@ -53,7 +74,7 @@ def in_memory() -> Repositories:
     )
 
 
-def in_database(engine: AsyncEngine) -> Repositories:
+def in_database(engine: AsyncEngine, *, shared: bool = False) -> Repositories:
     from chatkeep.repository.sql.chat import SqlChatRepository
     from chatkeep.repository.sql.chat_file import SqlChatFileRepository
     from chatkeep.repository.sql.commits import GroupCommits
@@ -67,6 +88,7 @@ def in_database(engine: AsyncEngine) -> Repositories:
         SqlChatFileRepository(engine, commits),
         SqlSandboxSessionRepository(engine, commits),
         engine,
+        shared,
     )
 
 
@@ -119,7 +141,10 @@ async def _opened(url: str, *, mirror: bool) -> Repositories:
     from chatkeep.repository.sql.engine import open_database
 
     engine = await open_database(url)
-    repositories = await mirror_of(engine) if mirror else in_database(engine)
+    if mirror:
+        repositories = await mirror_of(engine)
+    else:
+        repositories = in_database(engine, shared=engine.dialect.name == "postgresql")
     # Connections made in this loop cannot serve the server's loop: start it with none.
     await engine.dispose()
     return repositories

@@ -4,7 +4,10 @@
     <data>/tmp/       bodies being received, trees being deleted
     <data>/journal/   append intents (see journal.py)
 
-tmp/ is on the same filesystem as workspaces/, so a rename publishes a file.
+tmp/ is on the same filesystem as workspaces/, so a rename publishes a file. A storage
+`shared` with other processes keeps its scratch files and intents in directories of
+its own below tmp/ and journal/ (see processes.py), and takes its chat locks from a
+lock service that holds across processes.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion, IfMatch
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.storage import attachments, history
+from chatkeep.storage import attachments, history, processes
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error
@@ -34,23 +37,32 @@ from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
 from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
-from chatkeep.usecase.interface import HashedFile, ScannedFile, StagedAttachment
+from chatkeep.usecase.interface import HashedFile, KeyedLocks, ScannedFile, StagedAttachment
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
 
 
 class FileSystemChatStorage:
-    def __init__(self, data_dir: Path, ledger: Callable[[Counter], Ledger] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        ledger: Callable[[Counter], Ledger] | None = None,
+        *,
+        shared_locks: KeyedLocks | None = None,
+    ) -> None:
         self._root = data_dir.resolve()
         self._workspaces = self._root / "workspaces"
         self._tmp = self._root / "tmp"
         self._journal_dir = self._root / "journal"
-        self._chat_locks = LocalKeyedLocks()
+        self._processes = self._root / "processes"
+        self._shared = shared_locks is not None
+        self._chat_locks: KeyedLocks = shared_locks or LocalKeyedLocks()
         self._ledger = (ledger or UsageLedger)(self._count_workspace)
         self._stamper = MtimeStamper()
         self._tmp_fd = -1
         self._journal: AppendJournal | None = None
+        self._process: processes.ProcessDirs | None = None
         self._appends: dict[UUID, deque[PendingAppend]] = {}
         self._drains: set[asyncio.Task[None]] = set()
 
@@ -59,14 +71,34 @@ class FileSystemChatStorage:
         await self._ledger.start()
 
     def _start(self) -> None:
-        for directory in (self._workspaces, self._tmp, self._journal_dir):
+        for directory in (self._workspaces, self._tmp, self._journal_dir, self._processes):
             directory.mkdir(parents=True, exist_ok=True)
-        self._tmp_fd = os.open(self._tmp, DIR_FLAGS)
-        # Whatever is in tmp/ is a body or a deletion that a crash interrupted.
-        for name in os.listdir(self._tmp_fd):
-            remove_entry(self._tmp_fd, name)
-        self._journal = AppendJournal(os.open(self._journal_dir, DIR_FLAGS))
-        self._journal.recover(self._try_open_chat_dir)
+        tmp_fd = os.open(self._tmp, DIR_FLAGS)
+        journal = AppendJournal(os.open(self._journal_dir, DIR_FLAGS))
+        locks_fd = os.open(self._processes, DIR_FLAGS)
+        try:
+            with processes.startup_lock(locks_fd):
+                processes.recover_dead(locks_fd, tmp_fd, journal.dir_fd, self._recover)
+                if self._shared:
+                    self._process = processes.claim(locks_fd, tmp_fd, journal.dir_fd)
+        finally:
+            os.close(locks_fd)
+        if self._process is not None:
+            os.close(tmp_fd)
+            journal.close()
+            self._tmp_fd = self._process.tmp_fd
+            self._journal = AppendJournal(self._process.journal_fd)
+            return
+        # One process only: whatever is in tmp/ is a body or a deletion that a crash
+        # interrupted, whatever is in journal/ an append it may have torn.
+        for name in os.listdir(tmp_fd):
+            if not processes.is_process_entry(name):
+                remove_entry(tmp_fd, name)
+        journal.recover(self._try_open_chat_dir, skip=processes.is_process_entry)
+        self._tmp_fd, self._journal = tmp_fd, journal
+
+    def _recover(self, journal_fd: int) -> None:
+        AppendJournal(journal_fd).recover(self._try_open_chat_dir)
 
     async def close(self) -> None:
         await self._ledger.close()
@@ -76,6 +108,9 @@ class FileSystemChatStorage:
         if self._journal is not None:
             self._journal.close()
             self._journal = None
+        if self._process is not None:
+            os.close(self._process.lock_fd)  # this process's directories stay until then
+            self._process = None
 
     def chat_dir(self, workspace_id: UUID, chat_id: UUID) -> Path:
         return self._workspaces / str(workspace_id) / "chats" / str(chat_id)
@@ -123,7 +158,7 @@ class FileSystemChatStorage:
             os.close(chat_fd)
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
-        async with self._chat_locks.hold(str(chat_id)):
+        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
             chats = self._workspaces / str(workspace_id) / "chats"
             freed = await self._run(partial(self._trash, chats, str(chat_id)))
             await self._ledger.add(workspace_id, -freed)
@@ -191,7 +226,7 @@ class FileSystemChatStorage:
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
-            async with self._chat_locks.hold(str(chat_id)):
+            async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 current = await self._history_state(workspace_id, chat_id)
                 _check(if_match, current)
                 await reservation.require(spool.size - current.freed)
@@ -236,7 +271,7 @@ class FileSystemChatStorage:
         self, workspace_id: UUID, chat_id: UUID, queue: deque[PendingAppend]
     ) -> None:
         try:
-            async with self._chat_locks.hold(str(chat_id)):
+            async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 while queue:
                     await self._append_batch(workspace_id, chat_id, next_batch(queue))
         finally:
@@ -332,7 +367,7 @@ class FileSystemChatStorage:
         self, workspace_id: UUID, chat_id: UUID, staged_files: Sequence[StagedAttachment]
     ) -> list[str]:
         staged = _own(staged_files)
-        async with self._chat_locks.hold(str(chat_id)):
+        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
             names = [file.name.value for file in staged]
             entries = await self._run(
                 partial(self._in_chat_dir, workspace_id, chat_id, _entries_of(names))
@@ -372,7 +407,7 @@ class FileSystemChatStorage:
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> None:
-        async with self._chat_locks.hold(str(chat_id)):
+        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
             remove = partial(attachments.remove, name=name.value)
             freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
             await self._ledger.add(workspace_id, -freed)

@@ -22,7 +22,7 @@ OpenChatDir = Callable[[UUID, UUID], int | None]
 
 class AppendJournal:
     def __init__(self, journal_dir_fd: int) -> None:
-        self._dir_fd = journal_dir_fd
+        self.dir_fd = journal_dir_fd
 
     def record(self, workspace_id: UUID, chat_id: UUID, history: os.stat_result) -> str:
         name = f"{chat_id}.append"
@@ -34,8 +34,8 @@ class AppendJournal:
             "size": history.st_size,
         }
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(name, dir_fd=self._dir_fd)
-        fd = os.open(name, NEW_FILE_FLAGS, 0o600, dir_fd=self._dir_fd)
+            os.unlink(name, dir_fd=self.dir_fd)
+        fd = os.open(name, NEW_FILE_FLAGS, 0o600, dir_fd=self.dir_fd)
         try:
             try:
                 write_all(fd, json.dumps(entry).encode())
@@ -48,26 +48,31 @@ class AppendJournal:
         return name
 
     def close(self) -> None:
-        os.close(self._dir_fd)
+        os.close(self.dir_fd)
 
     def clear(self, name: str) -> None:
-        os.unlink(name, dir_fd=self._dir_fd)
+        os.unlink(name, dir_fd=self.dir_fd)
 
-    def recover(self, open_chat_dir: OpenChatDir) -> int:
-        """Cut back every history with an unfinished append; return how many were cut."""
+    def recover(
+        self, open_chat_dir: OpenChatDir, skip: Callable[[str], bool] = lambda name: False
+    ) -> int:
+        """Cut back every history with an unfinished append; return how many were cut.
+        Entries for which `skip` is true are left alone."""
         cut = 0
-        for name in os.listdir(self._dir_fd):
+        for name in os.listdir(self.dir_fd):
+            if skip(name):
+                continue
             try:
                 with open(name, "rb", opener=self._opener) as handle:
                     entry = json.loads(handle.read())
                 cut += _cut_back(open_chat_dir, entry)
             except (OSError, ValueError, KeyError):
                 pass
-            os.unlink(name, dir_fd=self._dir_fd)
+            os.unlink(name, dir_fd=self.dir_fd)
         return cut
 
     def _opener(self, name: str, flags: int) -> int:
-        return os.open(name, flags | os.O_NOFOLLOW, dir_fd=self._dir_fd)
+        return os.open(name, flags | os.O_NOFOLLOW, dir_fd=self.dir_fd)
 
 
 def _cut_back(open_chat_dir: OpenChatDir, entry: dict[str, object]) -> int:
