@@ -7,6 +7,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -103,7 +104,7 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()  # smart shutdown; escalate if it lingers
+            self._process.send_signal(signal.SIGINT)  # fast shutdown: clients are cut off
             try:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:

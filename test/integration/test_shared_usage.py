@@ -156,3 +156,16 @@ async def test_a_cancelled_release_still_drops_the_claim(
             break
         await asyncio.sleep(0.01)
     assert await claimed(ledger._engine) == 0
+
+
+async def test_replicas_starting_together_migrate_one_at_a_time(postgres_url: str) -> None:
+    """Four processes opening a new database at once all start: the migrations run
+    once, under a lock, instead of racing to create the same tables."""
+    opening = asyncio.gather(*(open_database(postgres_url) for _ in range(4)))
+    engines = await asyncio.wait_for(opening, timeout=30)  # racing migrations hang
+    for engine in engines:
+        async with engine.connect() as connection:
+            assert (
+                await connection.execute(select(func.count()).select_from(usage_holders))
+            ).scalar() == 0
+        await engine.dispose()

@@ -7,11 +7,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATION_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended('chatkeep:migrate', 0))")
 
 
 def sqlite_url(path: Path) -> str:
@@ -24,6 +25,9 @@ async def open_database(url: str) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_settings)
     async with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Replicas starting together migrate one at a time (released at commit).
+            await connection.execute(_MIGRATION_LOCK)
         await connection.run_sync(_migrate)
     return engine
 
