@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -16,6 +18,10 @@ from chatkeep.repository.message_seq import InMemoryMessageSeqs
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.system import SystemClock, Uuid4Generator
 from chatkeep.usecase.interface import Clock, IdGenerator, KeyedLocks, Ports
+from chatkeep.usecase.reconcile_store import reconcile_store
+
+ORPHAN_GRACE = timedelta(hours=1)
+log = logging.getLogger("chatkeep")
 
 
 def build_ports(
@@ -49,15 +55,27 @@ def build_ports(
 
 def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ApiDispatch:
     settings = settings or Settings()
+    startup = []
     if ports is None:
+        repositories = open_metadata(settings.metadata, settings.data_dir)
         ports = build_ports(
-            settings.data_dir,
-            default_quota_bytes=settings.quota_bytes,
-            repositories=open_metadata(settings.metadata, settings.data_dir),
+            settings.data_dir, default_quota_bytes=settings.quota_bytes, repositories=repositories
         )
+        if settings.metadata != "memory":  # metadata in memory starts empty: nothing to match
+            # Another process may be creating a chat right now: its directory is young.
+            grace = ORPHAN_GRACE if repositories.shared else timedelta(0)
+            startup.append(partial(reconcile_at_startup, ports, grace))
     background = []
     if settings.chat_ttl_seconds is not None:
         background.append(
             partial(prune_forever, ports, timedelta(seconds=settings.chat_ttl_seconds))
         )
-    return build_app(ports, api_token=settings.api_token, background=background)
+    return build_app(ports, api_token=settings.api_token, startup=startup, background=background)
+
+
+async def reconcile_at_startup(ports: Ports, grace: timedelta) -> None:
+    started = time.monotonic()
+    repairs = await reconcile_store(ports, ports.clock.now() - grace)
+    elapsed = time.monotonic() - started
+    if repairs:
+        log.warning("start-up reconciliation (%.1f s): %s", elapsed, repairs)

@@ -34,9 +34,11 @@ def build_app(
     ports: Ports,
     *,
     api_token: str | None = None,
+    startup: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
 ) -> ApiDispatch:
-    """The application; `background` tasks run from start-up to shutdown."""
+    """The application; `startup` steps run, in order, before the first request is
+    served, `background` tasks from then to shutdown."""
     document = openapi_document(OPERATIONS)
 
     async def healthz(request: Request) -> Response:
@@ -48,6 +50,8 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ports.storage.start()
+        for step in startup:
+            await step()
         tasks = [asyncio.create_task(run()) for run in background]
         try:
             yield

@@ -13,13 +13,15 @@ class InMemoryChatRepository:
         self._by_id: dict[UUID, Chat] = {}
         self._ordinal: dict[UUID, int] = {}
         self._next_ordinal = count(1)
+        # Each workspace's chat ids in creation order (a dict as an ordered set).
+        self._ids_by_workspace: dict[UUID, dict[UUID, None]] = {}
 
     async def get(self, chat_id: UUID) -> Chat | None:
         return self._by_id.get(chat_id)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
         # Dicts keep insertion order, which is creation order: oldest first, ties included.
-        return [chat for chat in self._by_id.values() if chat.workspace_id == workspace_id]
+        return [self._by_id[chat_id] for chat_id in self._ids_by_workspace.get(workspace_id, ())]
 
     async def list_page(
         self,
@@ -33,8 +35,8 @@ class InMemoryChatRepository:
         newest_first = order == "-updated_at"
         keyed = [
             (self._position(chat, order), chat)
-            for chat in self._by_id.values()
-            if chat.workspace_id == workspace_id and status in (None, chat.status)
+            for chat in await self.list_by_workspace_id(workspace_id)
+            if status in (None, chat.status)
         ]
         keyed.sort(key=lambda pair: (pair[0].at, pair[0].ordinal), reverse=newest_first)
         if after is not None:
@@ -59,6 +61,7 @@ class InMemoryChatRepository:
     async def save(self, chat: Chat) -> None:
         if chat.chat_id not in self._ordinal:
             self._ordinal[chat.chat_id] = next(self._next_ordinal)
+            self._ids_by_workspace.setdefault(chat.workspace_id, {})[chat.chat_id] = None
         self._by_id[chat.chat_id] = chat
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
@@ -76,5 +79,10 @@ class InMemoryChatRepository:
         return touched
 
     async def delete(self, chat_id: UUID) -> None:
-        self._by_id.pop(chat_id, None)
+        chat = self._by_id.pop(chat_id, None)
         self._ordinal.pop(chat_id, None)
+        if chat is not None:
+            listed = self._ids_by_workspace[chat.workspace_id]
+            del listed[chat_id]
+            if not listed:
+                del self._ids_by_workspace[chat.workspace_id]

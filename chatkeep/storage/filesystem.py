@@ -28,7 +28,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion, IfMatch
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.storage import attachments, history, processes
+from chatkeep.storage import attachments, history, inventory, processes
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error
@@ -37,7 +37,13 @@ from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
 from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
-from chatkeep.usecase.interface import HashedFile, KeyedLocks, ScannedFile, StagedAttachment
+from chatkeep.usecase.interface import (
+    HashedFile,
+    KeyedLocks,
+    ScannedFile,
+    StagedAttachment,
+    StoredDir,
+)
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
@@ -427,6 +433,18 @@ class FileSystemChatStorage:
     async def recount_usage(self, workspace_id: UUID) -> int:
         await self._ledger.forget(workspace_id)
         return await self._ledger.used_bytes(workspace_id)
+
+    async def list_workspace_dirs(self) -> list[StoredDir]:
+        return await self._run(partial(inventory.subdirs, self._workspaces))
+
+    async def list_chat_dirs(self, workspace_id: UUID) -> list[StoredDir]:
+        chats = self._workspaces / str(workspace_id) / "chats"
+        return await self._run(partial(inventory.subdirs, chats, with_files=True))
+
+    async def restore_chat(self, workspace_id: UUID, chat_id: UUID) -> bool:
+        return await self._run(
+            partial(inventory.restore_chat, self.chat_dir(workspace_id, chat_id))
+        )
 
     async def _entry(self, workspace_id: UUID, chat_id: UUID, name: str) -> attachments.Entry:
         found = partial(attachments.entry, name=name)

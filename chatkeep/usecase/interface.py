@@ -140,6 +140,15 @@ class ScannedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class StoredDir:
+    """A workspace's or chat's directory found on disk; a chat's with its files."""
+
+    id: UUID
+    modified_at: datetime
+    files: tuple[ScannedFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class HashedFile:
     size_bytes: int
     sha256: str
@@ -246,6 +255,17 @@ class ChatStorage(Protocol):
 
     async def recount_usage(self, workspace_id: UUID) -> int:
         """Count the workspace's bytes on disk again, sandbox writes included."""
+        ...
+
+    async def list_workspace_dirs(self) -> list[StoredDir]: ...
+
+    async def list_chat_dirs(self, workspace_id: UUID) -> list[StoredDir]:
+        """The workspace's chat directories, each with what scan_chat would find in it."""
+        ...
+
+    async def restore_chat(self, workspace_id: UUID, chat_id: UUID) -> bool:
+        """Make the chat's directory and an empty history where they are missing;
+        answer whether anything was made."""
         ...
 
 

@@ -24,16 +24,16 @@ async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[C
             found = on_disk.pop(known.name.value, None)
             if found is not None and found.etag == known.etag:
                 continue
-            changed |= await _refresh(ports, workspace_id, known)
+            changed |= await refresh_file(ports, workspace_id, known)
         for name in sorted(on_disk):
-            changed |= await _adopt(ports, workspace_id, chat.chat_id, name)
+            changed |= await adopt_file(ports, workspace_id, chat.chat_id, name)
         await ports.storage.recount_usage(workspace_id)
         if changed:
             await ports.chats.touch(chat.chat_id, ports.clock.now())
         return await ports.files.list_by_chat_id(chat.chat_id)
 
 
-async def _refresh(ports: Ports, workspace_id: UUID, known: ChatFile) -> bool:
+async def refresh_file(ports: Ports, workspace_id: UUID, known: ChatFile) -> bool:
     """Rehash a file whose version moved; drop it if it is no longer a regular file."""
     hashed = await ports.storage.hash_attachment(workspace_id, known.chat_id, known.name)
     if hashed is None:
@@ -45,7 +45,7 @@ async def _refresh(ports: Ports, workspace_id: UUID, known: ChatFile) -> bool:
     return content_changed
 
 
-async def _adopt(ports: Ports, workspace_id: UUID, chat_id: UUID, name: str) -> bool:
+async def adopt_file(ports: Ports, workspace_id: UUID, chat_id: UUID, name: str) -> bool:
     """Make a file a sandbox wrote an attachment, if the API would accept its name."""
     try:
         attachment_name = ChatAttachmentName(name)

@@ -59,11 +59,16 @@ async def upload_attachments(
             raise InvalidRequestError("the request holds no file")
         async with ports.locks.hold(chat_lock(chat.chat_id)):
             await require_chat(ports, user_id, chat_id)  # not deleted while we received
-            await ports.storage.publish_attachments(workspace.workspace_id, chat.chat_id, staged)
+            etags = await ports.storage.publish_attachments(
+                workspace.workspace_id, chat.chat_id, staged
+            )
             now = ports.clock.now()
+            # With its version (ETag), so that a later rescan need not hash it again.
             files = [
-                ChatFile(ports.ids.new(), chat.chat_id, s.name, kind, s.size_bytes, s.sha256, now)
-                for s, kind in zip(staged, content_types, strict=True)
+                ChatFile(
+                    ports.ids.new(), chat.chat_id, s.name, kind, s.size_bytes, s.sha256, now, etag
+                )
+                for s, kind, etag in zip(staged, content_types, etags, strict=True)
             ]
             for chat_file in files:
                 await ports.files.save(chat_file)

@@ -3,6 +3,7 @@ forgets nothing that was answered."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -105,3 +106,40 @@ def test_a_bad_metadata_value_is_one_line(tmp_path: Path) -> None:
         assert result.returncode == 2, value
         assert result.stderr.count("\n") == 1, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_a_restart_repairs_what_changed_on_disk_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files deleted, added and chat directories lost or left over while the service
+    was down are reconciled at start-up by the documented rules, and reported."""
+    monkeypatch.delenv("CHATKEEP_METADATA", raising=False)
+    data_dir = tmp_path / "data"
+    user = {"X-User-Id": str(uuid.uuid4())}
+    with RunningServer(data_dir) as server:
+        client = httpx.Client(base_url=server.url, headers=user)
+        workspace = client.put("/v1/workspace").json()["workspace_id"]
+        kept = client.post("/v1/chats", json={"title": "kept"}).json()["chat_id"]
+        lost = client.post("/v1/chats", json={"title": "lost"}).json()["chat_id"]
+        client.post(f"/v1/chats/{kept}/files?name=a.txt", content=b"aaaa")
+        client.post(f"/v1/chats/{lost}/files?name=b.txt", content=b"bb")
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=10)
+    chats = data_dir / "workspaces" / workspace / "chats"
+    (chats / kept / "a.txt").unlink()
+    (chats / kept / "new.md").write_bytes(b"# found\n")
+    shutil.rmtree(chats / lost)
+    stray = chats / str(uuid.uuid4())
+    stray.mkdir()
+    with RunningServer(data_dir) as server:
+        client = httpx.Client(base_url=server.url, headers=user)
+        files = client.get(f"/v1/chats/{kept}/files").json()["files"]
+        assert [(f["name"], f["size_bytes"]) for f in files] == [("new.md", 8)]
+        assert client.get(f"/v1/chats/{lost}/history").text == ""
+        assert client.get(f"/v1/chats/{lost}/files").json()["files"] == []
+        assert not stray.exists()
+        assert client.get("/v1/workspace").json()["used_bytes"] == 8
+    assert "start-up reconciliation" in server.log
+    for repair in ("1 chat_dirs_made", "2 file_rows_dropped", "1 files_adopted"):
+        assert repair in server.log
+    assert "1 orphan_dirs_removed" in server.log

@@ -1,0 +1,69 @@
+"""What is on disk, for start-up reconciliation: the workspace and chat directories, and
+a chat directory made again when its metadata outlived it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.storage import attachments
+from chatkeep.storage.files import NEW_FILE_FLAGS
+from chatkeep.storage.tree import DIR_FLAGS
+from chatkeep.usecase.interface import ScannedFile, StoredDir
+
+
+def subdirs(path: Path, *, with_files: bool = False) -> list[StoredDir]:
+    """Directories named by a UUID directly in `path` (links not followed), each with
+    the regular files at its top when `with_files`."""
+    found = []
+    try:
+        listing = os.scandir(path)
+    except FileNotFoundError:
+        return []
+    with listing:
+        for item in listing:
+            try:
+                entry_id = UUID(item.name)
+                info = item.stat(follow_symlinks=False)
+            except (ValueError, FileNotFoundError):
+                continue
+            if not (stat.S_ISDIR(info.st_mode) and str(entry_id) == item.name):
+                continue
+            files = _files(path / item.name) if with_files else ()
+            found.append(StoredDir(entry_id, datetime.fromtimestamp(info.st_mtime, UTC), files))
+    return found
+
+
+def _files(path: Path) -> tuple[ScannedFile, ...]:
+    try:
+        fd = os.open(path, DIR_FLAGS)
+    except OSError:
+        return ()
+    try:
+        return tuple(attachments.scan(fd))
+    finally:
+        os.close(fd)
+
+
+def restore_chat(path: Path) -> bool:
+    """Make the chat directory and an empty history where they are missing; answer
+    whether anything was made."""
+    made = False
+    try:
+        path.mkdir(parents=True)
+        made = True
+    except FileExistsError:
+        pass
+    chat_fd = os.open(path, DIR_FLAGS)
+    try:
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(HISTORY_FILE_NAME, NEW_FILE_FLAGS, 0o666, dir_fd=chat_fd))
+            made = True
+    finally:
+        os.close(chat_fd)
+    return made
