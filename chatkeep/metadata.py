@@ -82,11 +82,13 @@ def in_database(engine: AsyncEngine, *, shared: bool = False) -> Repositories:
     from chatkeep.repository.sql.workspace import SqlWorkspaceRepository
 
     commits = GroupCommits(engine)
+    # A read is one statement: without BEGIN and ROLLBACK around it, one round trip.
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     return Repositories(
-        SqlWorkspaceRepository(engine, commits),
-        SqlChatRepository(engine, commits),
-        SqlChatFileRepository(engine, commits),
-        SqlSandboxSessionRepository(engine, commits),
+        SqlWorkspaceRepository(reads, commits),
+        SqlChatRepository(reads, commits),
+        SqlChatFileRepository(reads, commits),
+        SqlSandboxSessionRepository(reads, commits),
         engine,
         shared,
     )
