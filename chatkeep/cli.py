@@ -141,6 +141,7 @@ def serve(settings: Settings) -> None:
         http=GuardedHttpToolsProtocol.with_limits(limits),
         timeout_keep_alive=settings.keep_alive_timeout,
         lifespan="on",
+        ws="none",  # no WebSocket routes: their libraries need not be loaded
         log_level="info",
         access_log=False,
     )

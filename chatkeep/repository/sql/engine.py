@@ -51,7 +51,10 @@ def sqlite_settings(engine: AsyncEngine) -> None:
 
 async def open_database(url: str) -> AsyncEngine:
     """An engine on `url` with the schema at the newest revision."""
-    engine = create_async_engine(url)
+    # SQLite has one writer and, mirrored, few readers: each connection is a thread
+    # and a page cache, so a couple suffice.
+    pool = {"pool_size": 2, "max_overflow": 2} if url.startswith("sqlite") else {}
+    engine = create_async_engine(url, **pool)
     sqlite_settings(engine)
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -94,6 +97,7 @@ def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
         "synchronous=FULL",
         "busy_timeout=10000",
         "foreign_keys=ON",
+        "cache_size=-1024",  # KiB: memory reads are the mirror's job
     ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
