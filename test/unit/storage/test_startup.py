@@ -18,6 +18,25 @@ async def new_chat(storage: FileSystemChatStorage) -> tuple[uuid.UUID, uuid.UUID
     return chat
 
 
+def tear_append(
+    storage: FileSystemChatStorage, chat: tuple[uuid.UUID, uuid.UUID], journal: Path
+) -> None:
+    """Leave what a crash in the middle of an append leaves: half an append after the
+    history, and the intent that recorded the size before it."""
+    history = storage.chat_dir(*chat) / "history.md"
+    info = history.stat()
+    with open(history, "ab") as torn:
+        torn.write(b"half of an app")
+    intent = {
+        "workspace_id": str(chat[0]),
+        "chat_id": str(chat[1]),
+        "dev": info.st_dev,
+        "ino": info.st_ino,
+        "size": info.st_size,
+    }
+    (journal / f"{chat[1]}.append").write_text(json.dumps(intent))
+
+
 async def test_start_removes_leftover_temp_files(tmp_path: Path) -> None:
     """Temp files and half-deleted trees left by a crash are gone after start."""
     data = tmp_path / "data"
@@ -37,18 +56,7 @@ async def test_start_cuts_back_a_torn_append(tmp_path: Path) -> None:
     chat = await new_chat(storage)
     await storage.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, if_match=None)
     await storage.close()
-    history = storage.chat_dir(*chat) / "history.md"
-    info = history.stat()
-    with open(history, "ab") as torn:
-        torn.write(b"half of an app")
-    intent = {
-        "workspace_id": str(chat[0]),
-        "chat_id": str(chat[1]),
-        "dev": info.st_dev,
-        "ino": info.st_ino,
-        "size": info.st_size,
-    }
-    (data / "journal" / f"{chat[1]}.append").write_text(json.dumps(intent))
+    tear_append(storage, chat, data / "journal")
 
     restarted = FileSystemChatStorage(data)
     await restarted.start()
@@ -122,18 +130,7 @@ async def test_a_dead_process_is_recovered_by_the_next_start(tmp_path: Path) -> 
     chat = await new_chat(dead)
     await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, if_match=None)
     [process] = os.listdir(data / "journal")
-    history = dead.chat_dir(*chat) / "history.md"
-    info = history.stat()
-    with open(history, "ab") as torn:
-        torn.write(b"half of an app")
-    intent = {
-        "workspace_id": str(chat[0]),
-        "chat_id": str(chat[1]),
-        "dev": info.st_dev,
-        "ino": info.st_ino,
-        "size": info.st_size,
-    }
-    (data / "journal" / process / f"{chat[1]}.append").write_text(json.dumps(intent))
+    tear_append(dead, chat, data / "journal" / process)
     await dead.close()  # its lock goes, its directories stay, as after a crash
 
     next_one = shared(data)
