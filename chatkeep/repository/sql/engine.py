@@ -51,10 +51,7 @@ def sqlite_settings(engine: AsyncEngine) -> None:
 
 async def open_database(url: str) -> AsyncEngine:
     """An engine on `url` with the schema at the newest revision."""
-    # SQLite has one writer and, mirrored, few readers: each connection is a thread
-    # and a page cache, so a couple suffice.
-    pool = {"pool_size": 2, "max_overflow": 2} if url.startswith("sqlite") else {}
-    engine = create_async_engine(url, **pool)
+    engine = create_async_engine(url, **_pool(url))
     sqlite_settings(engine)
     async with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -66,6 +63,16 @@ async def open_database(url: str) -> AsyncEngine:
     if current not in (None, head_revision()):
         await asyncio.to_thread(_migrate_elsewhere, url)
     return engine
+
+
+def _pool(url: str) -> dict[str, int]:
+    if url.startswith("sqlite"):
+        # One writer and, mirrored, few readers: each connection is a thread and a page
+        # cache, so a couple suffice.
+        return {"pool_size": 2, "max_overflow": 2}
+    # Every read is a query: a pool smaller than the requests in flight opens and closes
+    # a connection (TLS attempt and authentication included) for nearly each of them.
+    return {"pool_size": 20, "max_overflow": 20}
 
 
 def _revision(connection: Connection) -> str | None:

@@ -42,6 +42,8 @@ def _micros() -> int:
 class SqlUsageLedger:
     def __init__(self, engine: AsyncEngine, count_on_disk: Counter) -> None:
         self._engine = engine
+        # One-statement reads need no BEGIN and ROLLBACK around them.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._count_on_disk = count_on_disk
         self.holder = str(uuid.uuid4())
         self._heartbeat: asyncio.Task[None] | None = None
@@ -87,7 +89,7 @@ class SqlUsageLedger:
     async def used_bytes(self, workspace_id: UUID) -> int:
         key = str(workspace_id)
         while True:
-            async with self._engine.connect() as connection:
+            async with self._reads.connect() as connection:
                 query = select(workspace_usage).where(workspace_usage.c.workspace_id == key)
                 row = (await connection.execute(query)).first()
             if row is None:
