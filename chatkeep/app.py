@@ -33,12 +33,12 @@ def build_ports(
     repositories: Repositories | None = None,
 ) -> Ports:
     repositories = repositories or in_memory()
-    locks: KeyedLocks = LocalKeyedLocks()
-    storage = FileSystemChatStorage(data_dir)
     if repositories.shared and repositories.engine is not None:
         shared = coordination(repositories.engine)
-        locks = shared.locks
+        locks: KeyedLocks = shared.locks
         storage = FileSystemChatStorage(data_dir, shared.ledger, shared_locks=shared.locks)
+    else:
+        locks, storage = LocalKeyedLocks(), FileSystemChatStorage(data_dir)
     return Ports(
         workspaces=repositories.workspaces,
         chats=repositories.chats,

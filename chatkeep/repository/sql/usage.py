@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.errors import WorkspaceQuotaExceededError
@@ -115,7 +116,7 @@ class SqlUsageLedger:
                     return counted
 
     async def _add_row(self, key: str) -> None:
-        with contextlib.suppress(Exception):  # another process added it first
+        with contextlib.suppress(IntegrityError):  # another process added it first
             async with self._engine.begin() as connection:
                 row = {"workspace_id": key, "used_bytes": None, "generation": 0}
                 await connection.execute(insert(workspace_usage).values(**row))
