@@ -4,6 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+# The longest lease; a session meant to outlast it takes none and never expires.
+MAX_LEASE_SECONDS = 366 * 24 * 3600
+
 
 @dataclass(frozen=True, slots=True)
 class SandboxSession:

@@ -18,7 +18,7 @@ from pydantic import (
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
 from chatkeep.domain.message import Message, Role
-from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 
 
@@ -205,7 +205,7 @@ class SandboxPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sandbox_id: StrictStr = Field(min_length=1, max_length=200)
-    lease_seconds: Positive | None = None
+    lease_seconds: Annotated[Positive, Field(le=MAX_LEASE_SECONDS)] | None = None
 
 
 class SandboxOut(BaseModel):

@@ -11,7 +11,7 @@ from chatkeep.domain.errors import (
     InvalidRequestError,
     SandboxSessionNotFoundError,
 )
-from chatkeep.domain.sandbox import SandboxSession
+from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.usecase.access import chat_lock, require_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
@@ -34,8 +34,10 @@ async def start_sandbox(
     replaces the old; none means no expiry). Answers the session and whether it started."""
     if not 1 <= len(sandbox_id) <= MAX_SANDBOX_ID_CHARS:
         raise InvalidRequestError(f"sandbox_id must be 1 to {MAX_SANDBOX_ID_CHARS} characters")
-    if lease_seconds is not None and lease_seconds < 1:
-        raise InvalidRequestError("lease_seconds must be at least 1")
+    if lease_seconds is not None and not 1 <= lease_seconds <= MAX_LEASE_SECONDS:
+        raise InvalidRequestError(
+            f"lease_seconds must be 1 to {MAX_LEASE_SECONDS} (a year); omit it for no expiry"
+        )
     async with ports.locks.hold(chat_lock(chat_id)):
         workspace, chat = await require_chat(ports, user_id, chat_id)
         now = ports.clock.now()

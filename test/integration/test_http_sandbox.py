@@ -48,6 +48,8 @@ async def test_start_renew_and_conflict(
         {"sandbox_id": "x" * 201},
         {"sandbox_id": "a", "lease_seconds": 0},
         {"sandbox_id": "a", "lease_seconds": 1.5},
+        {"sandbox_id": "a", "lease_seconds": 366 * 24 * 3600 + 1},
+        {"sandbox_id": "a", "lease_seconds": 162743877463235328},
         {"sandbox_id": 5},
         {"sandbox_id": "a", "x": 1},
     ],
@@ -55,7 +57,8 @@ async def test_start_renew_and_conflict(
 async def test_bad_sandbox_bodies_are_400(
     client: httpx.AsyncClient, user: dict[str, str], body: dict[str, object]
 ) -> None:
-    """A missing, empty or overlong sandbox_id, or a lease below 1 second, is 400."""
+    """A missing, empty or overlong sandbox_id, or a lease below 1 second or beyond a
+    year (none means no expiry), is 400."""
     chat_id = await make_chat(client, user)
     response = await client.put(f"/v1/chats/{chat_id}/sandbox", headers=user, json=body)
     assert response.status_code == 400
