@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 from dataclasses import replace
 from uuid import UUID
@@ -25,8 +26,8 @@ async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[C
             if found is not None and found.etag == known.etag:
                 continue
             changed |= await refresh_file(ports, workspace_id, known)
-        for name in sorted(on_disk):
-            changed |= await adopt_file(ports, workspace_id, chat.chat_id, name)
+        if await adopt_files(ports, workspace_id, chat.chat_id, sorted(on_disk)):
+            changed = True
         await ports.storage.recount_usage(workspace_id)
         if changed:
             await ports.chats.touch(chat.chat_id, ports.clock.now())
@@ -45,26 +46,42 @@ async def refresh_file(ports: Ports, workspace_id: UUID, known: ChatFile) -> boo
     return content_changed
 
 
-async def adopt_file(ports: Ports, workspace_id: UUID, chat_id: UUID, name: str) -> bool:
-    """Make a file a sandbox wrote an attachment, if the API would accept its name."""
-    try:
-        attachment_name = ChatAttachmentName(name)
-    except InvalidAttachmentNameError:
-        return False
-    hashed = await ports.storage.hash_attachment(workspace_id, chat_id, attachment_name)
-    if hashed is None:
-        return False
-    content_type, _ = mimetypes.guess_type(name, strict=False)
-    await ports.files.save(
-        ChatFile(
-            ports.ids.new(),
-            chat_id,
-            attachment_name,
-            content_type,
-            hashed.size_bytes,
-            hashed.sha256,
-            ports.clock.now(),
-            hashed.etag,
+# Files adopted at once: hashed side by side, their rows committed together.
+ADOPT_BATCH = 256
+
+
+async def adopt_files(ports: Ports, workspace_id: UUID, chat_id: UUID, names: list[str]) -> int:
+    """Make the files a sandbox wrote attachments, in the order given, where the API
+    would accept their names; answer how many were adopted. A batch at a time, so that
+    a directory of many files costs few commits rather than one each."""
+    adopted = 0
+    for start in range(0, len(names), ADOPT_BATCH):
+        batch = [valid for name in names[start : start + ADOPT_BATCH] if (valid := _named(name))]
+        hashed = await asyncio.gather(
+            *(ports.storage.hash_attachment(workspace_id, chat_id, name) for name in batch)
         )
-    )
-    return True
+        now = ports.clock.now()
+        files = [
+            ChatFile(
+                ports.ids.new(),
+                chat_id,
+                name,
+                mimetypes.guess_type(name.value, strict=False)[0],
+                found.size_bytes,
+                found.sha256,
+                now,
+                found.etag,
+            )
+            for name, found in zip(batch, hashed, strict=True)
+            if found is not None
+        ]
+        await asyncio.gather(*(ports.files.save(chat_file) for chat_file in files))
+        adopted += len(files)
+    return adopted
+
+
+def _named(name: str) -> ChatAttachmentName | None:
+    try:
+        return ChatAttachmentName(name)
+    except InvalidAttachmentNameError:
+        return None

@@ -24,7 +24,7 @@ from chatkeep.domain.errors import InvalidAttachmentNameError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.interface import Ports, StoredDir
-from chatkeep.usecase.reconcile import adopt_file, refresh_file
+from chatkeep.usecase.reconcile import adopt_files, refresh_file
 
 
 @dataclass
@@ -126,8 +126,7 @@ async def _reconcile_chat(
                 await refresh_file(ports, workspace_id, known)
                 repairs.files_rehashed += 1
                 changed = True
-        for name in sorted(on_disk):
-            if await adopt_file(ports, workspace_id, chat.chat_id, name):
-                repairs.files_adopted += 1
-                changed = True
+        adopted = await adopt_files(ports, workspace_id, chat.chat_id, sorted(on_disk))
+        repairs.files_adopted += adopted
+        changed |= adopted > 0
         return changed
