@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -123,8 +122,6 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
         return in_memory()
     if spec != "sqlite" and "://" not in spec:
         raise MetadataError(f"unknown metadata store {spec!r}: memory, sqlite or a database URL")
-    # Alembic reports every step, from its import on, at INFO: not news for an operator.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     from chatkeep.repository.sql.engine import sqlite_url
 
     url = spec

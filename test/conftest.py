@@ -92,7 +92,10 @@ def postgres() -> Iterator[ThrowawayPostgres]:
     server binaries are not installed (CI installs them: see .ci/run)."""
     binaries = server_binaries()
     if binaries is None:
-        pytest.skip("PostgreSQL server binaries (initdb, postgres) are not installed")
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, postgres) are not installed; "
+            "`apt-get install postgresql` (as .ci/run does) runs these tests"
+        )
     server = ThrowawayPostgres(binaries)
     try:
         server.start()

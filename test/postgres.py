@@ -39,10 +39,8 @@ def _free_port() -> int:
 
 
 class ThrowawayPostgres:
-    def __init__(self, binaries: Path, *, durable: bool = False) -> None:
+    def __init__(self, binaries: Path) -> None:
         self._bin = binaries
-        # Tests need no crash safety from their database; a measurement does.
-        self._speed = [] if durable else ["-c", "fsync=off", "-c", "full_page_writes=off"]
         self._root = Path(tempfile.mkdtemp(prefix="chatkeep-pg-"))
         self._user: int | None = None
         self.port = _free_port()
@@ -63,7 +61,9 @@ class ThrowawayPostgres:
         self._process = subprocess.Popen(
             [str(self._bin / "postgres"), "-D", str(data), "-p", str(self.port),
              "-k", str(self._root), "-c", "listen_addresses=127.0.0.1",
-             "-c", "max_connections=300", *self._speed],
+             "-c", "max_connections=300",
+             # Tests need no crash safety from their database.
+             "-c", "fsync=off", "-c", "full_page_writes=off"],
             stdout=self._log, stderr=subprocess.STDOUT, user=self._user,
         )  # fmt: skip
         self._wait_ready()

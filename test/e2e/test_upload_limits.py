@@ -171,7 +171,10 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         check=False,
     )
     if mounted.returncode != 0:
-        pytest.skip(f"mounting a tmpfs needs root: {mounted.stderr.decode().strip()}")
+        pytest.skip(
+            "a full disk is simulated with a 4 MiB tmpfs, and mounting one needs root "
+            f"(CI runs as root): {mounted.stderr.decode().strip()}"
+        )
     try:
         yield mount_point
     finally:

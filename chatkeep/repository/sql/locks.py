@@ -72,9 +72,3 @@ class AdvisoryKeyedLocks:
             connection, self._connection = self._connection, None
             await connection.invalidate()
             await connection.close()
-
-    async def close(self) -> None:
-        async with self._talking:
-            if self._connection is not None:
-                await self._connection.close()
-                self._connection = None
