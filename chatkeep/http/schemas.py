@@ -34,6 +34,7 @@ def _whole_number(value: object) -> int:
 # The bound comes before the validator so that the JSON schema shows it as `minimum`.
 NonNegative = Annotated[int, Field(ge=0), BeforeValidator(_whole_number)]
 Positive = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
+LeaseSeconds = Annotated[int, Field(ge=1, le=MAX_LEASE_SECONDS), BeforeValidator(_whole_number)]
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
 Timestamp = Annotated[
@@ -205,7 +206,7 @@ class SandboxPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     sandbox_id: StrictStr = Field(min_length=1, max_length=200)
-    lease_seconds: Annotated[Positive, Field(le=MAX_LEASE_SECONDS)] | None = None
+    lease_seconds: LeaseSeconds | None = None
 
 
 class SandboxOut(BaseModel):

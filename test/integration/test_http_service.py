@@ -93,3 +93,12 @@ async def test_ids_in_paths_match_case_insensitively(
     assert response.status_code == 200
     assert response.json()["chat_id"] == chat_id
     assert uuid.UUID(chat_id)
+
+
+async def test_openapi_states_the_lease_limits(client: httpx.AsyncClient) -> None:
+    """The document gives a sandbox lease's bounds as JSON Schema keywords, so a client
+    generated from it never sends a lease the API refuses."""
+    document = (await client.get("/openapi.json")).json()
+    lease = document["components"]["schemas"]["SandboxPut"]["properties"]["lease_seconds"]
+    [bounded] = [option for option in lease["anyOf"] if option.get("type") == "integer"]
+    assert (bounded["minimum"], bounded["maximum"]) == (1, 366 * 24 * 3600)
