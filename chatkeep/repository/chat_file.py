@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
@@ -40,6 +41,10 @@ class InMemoryChatFileRepository:
         self._by_id[chat_file.file_id] = chat_file
         self._id_by_name[key] = chat_file.file_id
         self._ids_by_chat.setdefault(chat_file.chat_id, {})[chat_file.file_id] = None
+
+    async def save_all(self, files: Sequence[ChatFile]) -> None:
+        for chat_file in files:
+            await self.save(chat_file)
 
     async def delete(self, file_id: UUID) -> None:
         chat_file = self._by_id.pop(file_id, None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
@@ -143,6 +143,11 @@ class MirroredFiles:
     async def save(self, chat_file: ChatFile) -> None:
         await self._durable.save(chat_file)
         await self._memory.save(chat_file)
+
+    @shielded
+    async def save_all(self, files: Sequence[ChatFile]) -> None:
+        await self._durable.save_all(files)
+        await self._memory.save_all(files)
 
     @shielded
     async def delete(self, file_id: UUID) -> None:

@@ -130,6 +130,10 @@ def hash_file(chat_fd: int, name: str) -> HashedFile | None:
     return HashedFile(info.st_size, digest.hexdigest(), etag_of(info))
 
 
+def hash_files(chat_fd: int, names: list[str]) -> list[HashedFile | None]:
+    return [hash_file(chat_fd, name) for name in names]
+
+
 def remove(chat_fd: int, name: str) -> int:
     """Unlink `name` unless it is a directory (a sandbox's, not an attachment); answer the
     bytes freed."""

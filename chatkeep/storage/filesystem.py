@@ -424,11 +424,20 @@ class FileSystemChatStorage:
     async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
         return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, attachments.scan))
 
-    async def hash_attachment(
-        self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
-    ) -> HashedFile | None:
-        hashed = partial(attachments.hash_file, name=name.value)
-        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, hashed))
+    async def hash_attachments(
+        self, workspace_id: UUID, chat_id: UUID, names: Sequence[ChatAttachmentName]
+    ) -> list[HashedFile | None]:
+        # A thread per core, each through its share of the names: small files cost a
+        # thread hop per share rather than per file, large ones hash on every core.
+        count = min(_HASHERS, len(names))
+        shares = [[name.value for name in names[i::count]] for i in range(count)]
+        hashed = await asyncio.gather(
+            *(
+                self._run(partial(self._in_chat_dir, workspace_id, chat_id, hasher))
+                for hasher in (partial(attachments.hash_files, names=share) for share in shares)
+            )
+        )
+        return [hashed[i % count][i // count] for i in range(len(names))]
 
     async def recount_usage(self, workspace_id: UUID) -> int:
         await self._ledger.forget(workspace_id)
@@ -457,6 +466,9 @@ class FileSystemChatStorage:
     async def _run(self, action: Callable[[], T]) -> T:
         with disk_full_is_domain_error():
             return await anyio.to_thread.run_sync(action)
+
+
+_HASHERS = os.cpu_count() or 1
 
 
 class StagedFile:

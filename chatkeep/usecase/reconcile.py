@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import mimetypes
 from dataclasses import replace
 from uuid import UUID
@@ -20,12 +19,12 @@ async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[C
     """
     async with ports.locks.hold(chat_lock(chat.chat_id)):
         on_disk = {f.name: f for f in await ports.storage.scan_chat(workspace_id, chat.chat_id)}
-        changed = False
+        moved = []
         for known in await ports.files.list_by_chat_id(chat.chat_id):
             found = on_disk.pop(known.name.value, None)
-            if found is not None and found.etag == known.etag:
-                continue
-            changed |= await refresh_file(ports, workspace_id, known)
+            if found is None or found.etag != known.etag:
+                moved.append(known)
+        changed = await refresh_files(ports, workspace_id, chat.chat_id, moved)
         if await adopt_files(ports, workspace_id, chat.chat_id, sorted(on_disk)):
             changed = True
         await ports.storage.recount_usage(workspace_id)
@@ -34,32 +33,42 @@ async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[C
         return await ports.files.list_by_chat_id(chat.chat_id)
 
 
-async def refresh_file(ports: Ports, workspace_id: UUID, known: ChatFile) -> bool:
-    """Rehash a file whose version moved; drop it if it is no longer a regular file."""
-    hashed = await ports.storage.hash_attachment(workspace_id, known.chat_id, known.name)
-    if hashed is None:
-        await ports.files.delete(known.file_id)
-        return True
-    content_changed = (hashed.size_bytes, hashed.sha256) != (known.size_bytes, known.sha256)
-    refreshed = replace(known, size_bytes=hashed.size_bytes, sha256=hashed.sha256, etag=hashed.etag)
-    await ports.files.save(refreshed)
-    return content_changed
+# Files hashed and saved at once: a directory of many files costs a few commits and
+# thread hops per batch rather than one each.
+BATCH = 256
 
 
-# Files adopted at once: hashed side by side, their rows committed together.
-ADOPT_BATCH = 256
+async def refresh_files(
+    ports: Ports, workspace_id: UUID, chat_id: UUID, known: list[ChatFile]
+) -> bool:
+    """Rehash files whose version moved; drop those no longer regular files. Answers
+    whether any content changed."""
+    changed = False
+    for start in range(0, len(known), BATCH):
+        batch = known[start : start + BATCH]
+        names = [chat_file.name for chat_file in batch]
+        refreshed = []
+        for chat_file, hashed in zip(
+            batch, await ports.storage.hash_attachments(workspace_id, chat_id, names), strict=True
+        ):
+            if hashed is None:
+                await ports.files.delete(chat_file.file_id)
+                changed = True
+                continue
+            old, new = (chat_file.size_bytes, chat_file.sha256), (hashed.size_bytes, hashed.sha256)
+            changed |= old != new
+            refreshed.append(replace(chat_file, size_bytes=new[0], sha256=new[1], etag=hashed.etag))
+        await ports.files.save_all(refreshed)
+    return changed
 
 
 async def adopt_files(ports: Ports, workspace_id: UUID, chat_id: UUID, names: list[str]) -> int:
     """Make the files a sandbox wrote attachments, in the order given, where the API
-    would accept their names; answer how many were adopted. A batch at a time, so that
-    a directory of many files costs few commits rather than one each."""
+    would accept their names; answer how many were adopted."""
     adopted = 0
-    for start in range(0, len(names), ADOPT_BATCH):
-        batch = [valid for name in names[start : start + ADOPT_BATCH] if (valid := _named(name))]
-        hashed = await asyncio.gather(
-            *(ports.storage.hash_attachment(workspace_id, chat_id, name) for name in batch)
-        )
+    for start in range(0, len(names), BATCH):
+        batch = [valid for name in names[start : start + BATCH] if (valid := _named(name))]
+        hashed = await ports.storage.hash_attachments(workspace_id, chat_id, batch)
         now = ports.clock.now()
         files = [
             ChatFile(
@@ -75,7 +84,7 @@ async def adopt_files(ports: Ports, workspace_id: UUID, chat_id: UUID, names: li
             for name, found in zip(batch, hashed, strict=True)
             if found is not None
         ]
-        await asyncio.gather(*(ports.files.save(chat_file) for chat_file in files))
+        await ports.files.save_all(files)
         adopted += len(files)
     return adopted
 

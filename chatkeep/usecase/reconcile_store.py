@@ -24,7 +24,7 @@ from chatkeep.domain.errors import InvalidAttachmentNameError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.interface import Ports, StoredDir
-from chatkeep.usecase.reconcile import adopt_files, refresh_file
+from chatkeep.usecase.reconcile import adopt_files, refresh_files
 
 
 @dataclass
@@ -116,6 +116,7 @@ async def _reconcile_chat(
             repairs.chat_dirs_made += 1
             changed = True
         on_disk = {f.name: f for f in await ports.storage.scan_chat(workspace_id, chat.chat_id)}
+        resized = []
         for known in await ports.files.list_by_chat_id(chat.chat_id):
             found = on_disk.pop(known.name.value, None)
             if found is None:
@@ -123,9 +124,10 @@ async def _reconcile_chat(
                 repairs.file_rows_dropped += 1
                 changed = True
             elif found.size_bytes != known.size_bytes:
-                await refresh_file(ports, workspace_id, known)
-                repairs.files_rehashed += 1
-                changed = True
+                resized.append(known)
+        await refresh_files(ports, workspace_id, chat.chat_id, resized)
+        repairs.files_rehashed += len(resized)
+        changed |= bool(resized)
         adopted = await adopt_files(ports, workspace_id, chat.chat_id, sorted(on_disk))
         repairs.files_adopted += adopted
         changed |= adopted > 0

@@ -179,6 +179,25 @@ async def test_one_file_per_chat_and_name(repos: Repositories) -> None:
     assert await repos.files.list_by_chat_id(chat_id) == []
 
 
+async def test_save_all_is_saves_in_order(repos: Repositories) -> None:
+    """Saving many at once replaces names and updates ids exactly as one save after
+    another would: the last of a repeated name wins, an updated file keeps its place."""
+    chat_id = uuid.uuid4()
+    kept, renamed_later = chat_file(chat_id, "kept.txt"), chat_file(chat_id, "x.txt")
+    await repos.files.save_all([kept, renamed_later])
+    replacing_kept = chat_file(chat_id, "kept.txt", size=3)
+    first_new, second_new = chat_file(chat_id, "new.txt"), chat_file(chat_id, "new.txt", size=9)
+    updated = ChatFile(renamed_later.file_id, chat_id, renamed_later.name, None, 5, "ef" * 32, T0)
+    between = chat_file(chat_id, "between.txt")
+    await repos.files.save_all([replacing_kept, first_new, updated, between, second_new])
+    listed = await repos.files.list_by_chat_id(chat_id)
+    assert listed == [updated, replacing_kept, between, second_new]
+    assert await repos.files.get(kept.file_id) is None
+    assert await repos.files.get(first_new.file_id) is None
+    await repos.files.save_all([])
+    assert await repos.files.list_by_chat_id(chat_id) == listed
+
+
 async def test_sandbox_sessions_one_per_chat_and_expiry(repos: Repositories) -> None:
     """A chat has at most one session; list_expired answers the workspace's ended leases."""
     ws, chat_a, chat_b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Executable, and_, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
@@ -16,6 +18,7 @@ class SqlChatFileRepository:
 
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
+        self._upsert = _upsert_for(engine.dialect.name)
 
     async def get(self, file_id: UUID) -> ChatFile | None:
         return await self._one(chat_files.c.file_id == str(file_id))
@@ -37,19 +40,23 @@ class SqlChatFileRepository:
             return [file_of_row(row) for row in await connection.execute(query)]
 
     async def save(self, chat_file: ChatFile) -> None:
-        values = _row(chat_file)
+        await self.save_all([chat_file])
+
+    async def save_all(self, files: Sequence[ChatFile]) -> None:
+        # The last of the files that share a name wins, in its place, as if each were
+        # saved after the one before.
+        by_name: dict[tuple[UUID, str], dict[str, Any]] = {}
+        for chat_file in files:
+            by_name.pop((chat_file.chat_id, chat_file.name.value), None)
+            by_name[(chat_file.chat_id, chat_file.name.value)] = _row(chat_file)
+        if not by_name:
+            return
+        rows = list(by_name.values())
+        upsert = self._upsert
 
         async def save(connection: AsyncConnection) -> None:
-            same_name = and_(
-                chat_files.c.chat_id == values["chat_id"],
-                chat_files.c.name == values["name"],
-                chat_files.c.file_id != values["file_id"],
-            )
-            await connection.execute(delete(chat_files).where(same_name))
-            where = chat_files.c.file_id == values["file_id"]
-            updated = await connection.execute(update(chat_files).where(where).values(**values))
-            if updated.rowcount == 0:
-                await connection.execute(insert(chat_files).values(**values))
+            await connection.execute(_DELETE_SAME_NAME, rows)
+            await connection.execute(upsert, rows)
 
         await self._commits.run(save)
 
@@ -65,6 +72,23 @@ class SqlChatFileRepository:
         async with self._engine.connect() as connection:
             row = (await connection.execute(select(chat_files).where(condition))).first()
             return None if row is None else file_of_row(row)
+
+
+# Built once: a statement built per call costs more than running it does.
+_DELETE_SAME_NAME = delete(chat_files).where(
+    chat_files.c.chat_id == bindparam("chat_id"),
+    chat_files.c.name == bindparam("name"),
+    chat_files.c.file_id != bindparam("file_id"),
+)
+
+
+def _upsert_for(dialect: str) -> Executable:
+    """Insert a file, or update the row of its id in place (keeping its upload order)."""
+    statement = (
+        postgresql.insert(chat_files) if dialect == "postgresql" else sqlite.insert(chat_files)
+    )
+    updated = {c.name: statement.excluded[c.name] for c in chat_files.c if c.name != "ordinal"}
+    return statement.on_conflict_do_update(index_elements=[chat_files.c.file_id], set_=updated)
 
 
 def _row(chat_file: ChatFile) -> dict[str, Any]:

@@ -142,3 +142,26 @@ async def test_open_attachment_only_reads_regular_files(
     await reader.aclose()
     for other in ("link", "fifo", "missing"):
         assert await storage.open_attachment(*chat, name(other)) is None
+
+
+async def test_hash_attachments_answers_each_name_in_order(
+    storage: FileSystemChatStorage, chat: Chat
+) -> None:
+    """Hashing many names at once answers one result per name, in the order asked, and
+    None for what is not a regular file reached without a link."""
+    directory = storage.chat_dir(*chat)
+    contents = {f"f{i}.txt": bytes([65 + i]) * (i + 1) for i in range(9)}
+    for file_name, data in contents.items():
+        (directory / file_name).write_bytes(data)
+    os.mkfifo(directory / "pipe")
+    os.symlink("/etc/hostname", directory / "link")
+    (directory / "dir").mkdir()
+    asked = ["f8.txt", "pipe", "f0.txt", "missing", "link", *contents, "dir"]
+    hashed = await storage.hash_attachments(*chat, [name(value) for value in asked])
+    expected = [
+        hashlib.sha256(contents[value]).hexdigest() if value in contents else None
+        for value in asked
+    ]
+    assert [found and found.sha256 for found in hashed] == expected
+    assert [found and found.size_bytes for found in hashed][:3] == [9, None, 1]
+    assert await storage.hash_attachments(*chat, []) == []
