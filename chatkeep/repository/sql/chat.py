@@ -4,32 +4,29 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, insert, or_, select, update
+from sqlalchemy import BigInteger, Executable, and_, bindparam, case, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.chat import Chat, ChatOrder, ChatPosition, ChatStatus
 from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import chats, from_micros, to_micros
+from chatkeep.repository.sql.upsert import upsert
 
 
 class SqlChatRepository:
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
+        self._upsert = upsert(chats, chats.c.chat_id, engine.dialect.name)
 
     async def get(self, chat_id: UUID) -> Chat | None:
         async with self._engine.connect() as connection:
-            query = select(chats).where(chats.c.chat_id == str(chat_id))
-            row = (await connection.execute(query)).first()
+            row = (await connection.execute(_BY_ID, {"key": str(chat_id)})).first()
             return None if row is None else chat_of_row(row)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
         async with self._engine.connect() as connection:
-            query = (
-                select(chats)
-                .where(chats.c.workspace_id == str(workspace_id))
-                .order_by(chats.c.ordinal)
-            )
-            return [chat_of_row(row) for row in await connection.execute(query)]
+            rows = await connection.execute(_BY_WORKSPACE, {"workspace": str(workspace_id)})
+            return [chat_of_row(row) for row in rows]
 
     async def list_page(
         self,
@@ -69,41 +66,52 @@ class SqlChatRepository:
         )
 
     async def save(self, chat: Chat) -> None:
-        values = _row(chat)
-
-        async def save(connection: AsyncConnection) -> None:
-            where = chats.c.chat_id == values["chat_id"]
-            updated = await connection.execute(update(chats).where(where).values(**values))
-            if updated.rowcount == 0:
-                await connection.execute(insert(chats).values(**values))
-
-        await self._commits.run(save)
+        await self._commits.run(executing(self._upsert, _row(chat)))
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
-        return await self._update(chat_id, title=title, status=status)
+        return await self._update(_DESCRIBE, key=str(chat_id), new_title=title, new_status=status)
 
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
-        # In one statement, so that concurrent writers never move updated_at backwards.
-        return await self._update(chat_id, updated_at=_max(to_micros(at), chats.c.updated_at + 1))
+        return await self._update(_TOUCH, key=str(chat_id), at=to_micros(at))
 
-    async def _update(self, chat_id: UUID, **values: Any) -> Chat | None:
+    async def _update(self, statement: Executable, **parameters: Any) -> Chat | None:
         """Change the row and answer it as changed, in one statement (None if gone)."""
-        statement = (
-            update(chats).where(chats.c.chat_id == str(chat_id)).values(**values).returning(chats)
-        )
 
         async def update_row(connection: AsyncConnection) -> Any:
-            return (await connection.execute(statement)).first()
+            return (await connection.execute(statement, parameters)).first()
 
         row = await self._commits.run(update_row)
         return None if row is None else chat_of_row(row)
 
     async def delete(self, chat_id: UUID) -> None:
-        await self._commits.run(executing(delete(chats).where(chats.c.chat_id == str(chat_id))))
+        await self._commits.run(executing(_DELETE, {"key": str(chat_id)}))
 
 
-def _max(value: int, column: Any) -> Any:
-    return case((column > value, column), else_=value)
+# Built once: a statement built per call costs more than running it does.
+_BY_ID = select(chats).where(chats.c.chat_id == bindparam("key"))
+_BY_WORKSPACE = (
+    select(chats).where(chats.c.workspace_id == bindparam("workspace")).order_by(chats.c.ordinal)
+)
+_DELETE = delete(chats).where(chats.c.chat_id == bindparam("key"))
+_DESCRIBE = (
+    update(chats)
+    .where(chats.c.chat_id == bindparam("key"))
+    .values(title=bindparam("new_title"), status=bindparam("new_status"))
+    .returning(chats)
+)
+# In one statement, so that concurrent writers never move updated_at backwards.
+_next_tick = chats.c.updated_at + 1
+_TOUCH = (
+    update(chats)
+    .where(chats.c.chat_id == bindparam("key"))
+    .values(
+        updated_at=case(
+            (_next_tick > bindparam("at", type_=BigInteger), _next_tick),
+            else_=bindparam("at", type_=BigInteger),
+        )
+    )
+    .returning(chats)
+)
 
 
 def _row(chat: Chat) -> dict[str, Any]:

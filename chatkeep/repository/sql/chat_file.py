@@ -4,13 +4,13 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Executable, and_, bindparam, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Executable, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
 from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import chat_files, from_micros, to_micros
+from chatkeep.repository.sql.upsert import upsert
 
 
 class SqlChatFileRepository:
@@ -18,26 +18,20 @@ class SqlChatFileRepository:
 
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
-        self._upsert = _upsert_for(engine.dialect.name)
+        self._upsert = upsert(chat_files, chat_files.c.file_id, engine.dialect.name)
 
     async def get(self, file_id: UUID) -> ChatFile | None:
-        return await self._one(chat_files.c.file_id == str(file_id))
+        return await self._one(_BY_ID, {"file_id": str(file_id)})
 
     async def get_by_chat_id_and_name(
         self, chat_id: UUID, name: ChatAttachmentName
     ) -> ChatFile | None:
-        return await self._one(
-            and_(chat_files.c.chat_id == str(chat_id), chat_files.c.name == name.value)
-        )
+        return await self._one(_BY_NAME, {"chat_id": str(chat_id), "name": name.value})
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
-        query = (
-            select(chat_files)
-            .where(chat_files.c.chat_id == str(chat_id))
-            .order_by(chat_files.c.ordinal)
-        )
         async with self._engine.connect() as connection:
-            return [file_of_row(row) for row in await connection.execute(query)]
+            rows = await connection.execute(_BY_CHAT, {"chat_id": str(chat_id)})
+            return [file_of_row(row) for row in rows]
 
     async def save(self, chat_file: ChatFile) -> None:
         await self.save_all([chat_file])
@@ -61,34 +55,34 @@ class SqlChatFileRepository:
         await self._commits.run(save)
 
     async def delete(self, file_id: UUID) -> None:
-        where = chat_files.c.file_id == str(file_id)
-        await self._commits.run(executing(delete(chat_files).where(where)))
+        await self._commits.run(executing(_DELETE, {"file_id": str(file_id)}))
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        where = chat_files.c.chat_id == str(chat_id)
-        await self._commits.run(executing(delete(chat_files).where(where)))
+        await self._commits.run(executing(_DELETE_BY_CHAT, {"chat_id": str(chat_id)}))
 
-    async def _one(self, condition: Any) -> ChatFile | None:
+    async def _one(self, query: Executable, parameters: dict[str, str]) -> ChatFile | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(chat_files).where(condition))).first()
+            row = (await connection.execute(query, parameters)).first()
             return None if row is None else file_of_row(row)
 
 
 # Built once: a statement built per call costs more than running it does.
+_BY_ID = select(chat_files).where(chat_files.c.file_id == bindparam("file_id"))
+_BY_NAME = select(chat_files).where(
+    chat_files.c.chat_id == bindparam("chat_id"), chat_files.c.name == bindparam("name")
+)
+_BY_CHAT = (
+    select(chat_files)
+    .where(chat_files.c.chat_id == bindparam("chat_id"))
+    .order_by(chat_files.c.ordinal)
+)
+_DELETE = delete(chat_files).where(chat_files.c.file_id == bindparam("file_id"))
+_DELETE_BY_CHAT = delete(chat_files).where(chat_files.c.chat_id == bindparam("chat_id"))
 _DELETE_SAME_NAME = delete(chat_files).where(
     chat_files.c.chat_id == bindparam("chat_id"),
     chat_files.c.name == bindparam("name"),
     chat_files.c.file_id != bindparam("file_id"),
 )
-
-
-def _upsert_for(dialect: str) -> Executable:
-    """Insert a file, or update the row of its id in place (keeping its upload order)."""
-    statement = (
-        postgresql.insert(chat_files) if dialect == "postgresql" else sqlite.insert(chat_files)
-    )
-    updated = {c.name: statement.excluded[c.name] for c in chat_files.c if c.name != "ordinal"}
-    return statement.on_conflict_do_update(index_elements=[chat_files.c.file_id], set_=updated)
 
 
 def _row(chat_file: ChatFile) -> dict[str, Any]:

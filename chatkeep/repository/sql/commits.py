@@ -79,10 +79,10 @@ def _settle(
         future.set_result(result)
 
 
-def executing(statement: Executable) -> Work[None]:
+def executing(statement: Executable, parameters: dict[str, Any] | None = None) -> Work[None]:
     """The work of running one statement whose result nobody needs."""
 
     async def work(connection: AsyncConnection) -> None:
-        await connection.execute(statement)
+        await connection.execute(statement, parameters)
 
     return work

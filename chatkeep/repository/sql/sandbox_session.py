@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, insert, select
+from sqlalchemy import BigInteger, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from chatkeep.domain.sandbox import SandboxSession
@@ -17,9 +17,8 @@ class SqlSandboxSessionRepository:
         self._engine, self._commits = engine, commits
 
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
-        query = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == str(chat_id))
         async with self._engine.connect() as connection:
-            row = (await connection.execute(query)).first()
+            row = (await connection.execute(_BY_CHAT, {"key": str(chat_id)})).first()
             return None if row is None else session_of_row(row)
 
     async def save(self, session: SandboxSession) -> None:
@@ -33,19 +32,22 @@ class SqlSandboxSessionRepository:
         await self._commits.run(save)
 
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
-        query = select(sandbox_sessions).where(
-            and_(
-                sandbox_sessions.c.workspace_id == str(workspace_id),
-                sandbox_sessions.c.expires_at.is_not(None),
-                sandbox_sessions.c.expires_at <= to_micros(now),
-            )
-        )
+        parameters = {"workspace": str(workspace_id), "now": to_micros(now)}
         async with self._engine.connect() as connection:
-            return [session_of_row(row) for row in await connection.execute(query)]
+            return [session_of_row(row) for row in await connection.execute(_EXPIRED, parameters)]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         where = sandbox_sessions.c.chat_id == str(chat_id)
         await self._commits.run(executing(delete(sandbox_sessions).where(where)))
+
+
+# Built once: a statement built per call costs more than running it does.
+_BY_CHAT = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == bindparam("key"))
+_EXPIRED = select(sandbox_sessions).where(
+    sandbox_sessions.c.workspace_id == bindparam("workspace"),
+    sandbox_sessions.c.expires_at.is_not(None),
+    sandbox_sessions.c.expires_at <= bindparam("now", type_=BigInteger),
+)
 
 
 def _row(session: SandboxSession) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Executable, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -17,10 +17,10 @@ class SqlWorkspaceRepository:
         self._engine, self._commits = engine, commits
 
     async def get(self, workspace_id: UUID) -> Workspace | None:
-        return await self._one(workspaces.c.workspace_id == str(workspace_id))
+        return await self._one(_BY_ID, str(workspace_id))
 
     async def get_by_user_id(self, user_id: UUID) -> Workspace | None:
-        return await self._one(workspaces.c.user_id == str(user_id))
+        return await self._one(_BY_USER, str(user_id))
 
     async def list_all(self) -> list[Workspace]:
         async with self._engine.connect() as connection:
@@ -28,13 +28,8 @@ class SqlWorkspaceRepository:
             return [workspace_of_row(row) for row in rows]
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
-        values = _row(workspace)
-
-        async def add(connection: AsyncConnection) -> None:
-            await connection.execute(insert(workspaces).values(**values))
-
         try:
-            await self._commits.run(add)
+            await self._commits.run(executing(_ADD, _row(workspace)))
         except IntegrityError:
             existing = await self.get_by_user_id(workspace.user_id)
             if existing is not None:
@@ -57,16 +52,22 @@ class SqlWorkspaceRepository:
         await self._commits.run(save)
 
     async def delete(self, workspace_id: UUID) -> None:
-        where = workspaces.c.workspace_id == str(workspace_id)
-        await self._commits.run(executing(delete(workspaces).where(where)))
+        await self._commits.run(executing(_DELETE, {"key": str(workspace_id)}))
 
-    async def _one(self, condition: Any) -> Workspace | None:
+    async def _one(self, query: Executable, key: str) -> Workspace | None:
         async with self._engine.connect() as connection:
-            row = (await connection.execute(select(workspaces).where(condition))).first()
+            row = (await connection.execute(query, {"key": key})).first()
             return None if row is None else workspace_of_row(row)
 
 
-def _row(workspace: Workspace) -> dict[str, object]:
+# Built once: a statement built per call costs more than running it does.
+_BY_ID = select(workspaces).where(workspaces.c.workspace_id == bindparam("key"))
+_BY_USER = select(workspaces).where(workspaces.c.user_id == bindparam("key"))
+_ADD = insert(workspaces)
+_DELETE = delete(workspaces).where(workspaces.c.workspace_id == bindparam("key"))
+
+
+def _row(workspace: Workspace) -> dict[str, Any]:
     return {
         "workspace_id": str(workspace.workspace_id),
         "user_id": str(workspace.user_id),
