@@ -6,6 +6,7 @@ connection forever by trickling bytes, or grow the server's memory with an endle
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
@@ -124,7 +125,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
         cycle = self.cycle
         extensions = self.scope.setdefault("extensions", {})
-        extensions[SENDFILE] = {"send": partial(self._send_file, cycle)}
+        # By weak reference: the scope belongs to the cycle, and a cycle that held itself
+        # would wait for the garbage collector instead of going with its last reference.
+        extensions[SENDFILE] = {"send": partial(self._send_file, weakref.ref(cycle))}
         self._linger = None
         if self._announces_body():
             self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
@@ -168,9 +171,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
 
     async def _send_file(
-        self, cycle: RequestResponseCycle, fd: int, offset: int, count: int
+        self, cycle_ref: weakref.ref[RequestResponseCycle], fd: int, offset: int, count: int
     ) -> None:
-        """The SENDFILE extension: the body of `cycle`'s response, straight from `fd`."""
+        """The SENDFILE extension: the body of the cycle's response, straight from `fd`."""
+        cycle = cycle_ref()
+        if cycle is None:
+            return  # its request has been let go: nobody is waiting for these bytes
         try:
             sent = await send_file(self.transport, fd, offset, count, self.limits.send_timeout)
         except TransferStopped:

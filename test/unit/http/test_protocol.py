@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import asyncio
+import gc
+import socket
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
+
+from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+
+
+async def hello(request: Request) -> JSONResponse:
+    return JSONResponse({"hello": "world"})
+
+
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture
+async def served() -> AsyncIterator[str]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # connections wait in the backlog until the server accepts them
+    app = Starlette(routes=[Route("/", hello)])
+    protocol = GuardedHttpToolsProtocol.with_limits(ConnectionLimits())
+    config = uvicorn.Config(app, http=protocol, lifespan="off", ws="none", log_level="error")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[listener]))
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    server.should_exit = True
+    await task
+
+
+def cycles_alive() -> int:
+    return sum(isinstance(o, RequestResponseCycle) for o in gc.get_objects())
+
+
+async def test_a_finished_request_is_freed_without_the_collector(
+    collector_off: None, served: str
+) -> None:
+    """Each request's state goes with its last reference, not at the next garbage
+    collection: under load, cycles waiting for the collector grew the server by MBs."""
+    async with httpx.AsyncClient(base_url=served) as client:
+        for _ in range(20):
+            assert (await client.get("/")).json() == {"hello": "world"}
+        # The connection keeps its latest request's state, and nothing older.
+        assert cycles_alive() <= 1
