@@ -15,6 +15,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -260,14 +261,20 @@ def main(argv: list[str] | None = None) -> int:
     os.sched_setaffinity(0, {1})
     workdir = Path(tempfile.mkdtemp(prefix="chatkeep-bench-", dir=os.environ.get("BENCH_TMP")))
     bench = Bench(plan, workdir)
+    started = time.monotonic()
+
+    def progress(step: str) -> None:
+        print(f"{step} (at {time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+
     try:
         bench.make_source()
         bench.start()
         for round_number in range(plan.rounds):
-            print(f"round {round_number + 1}/{plan.rounds}", file=sys.stderr, flush=True)
+            progress(f"round {round_number + 1}/{plan.rounds}")
             bench.run_round()
-        print("scaling", file=sys.stderr, flush=True)
+        progress("scaling")
         bench.scaling()
+        progress("done")
     finally:
         bench.stop()
         shutil.rmtree(workdir, ignore_errors=True)
