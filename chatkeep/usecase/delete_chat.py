@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from uuid import UUID
 
@@ -13,7 +14,15 @@ async def delete_chat(
 ) -> bool:
     """Remove the chat's directory and metadata; refuse while a sandbox is active on it.
     With `idle_before`, only a chat not updated since then goes (answers whether it did)."""
-    async with ports.locks.hold(workspace_lock(user_id)), ports.locks.hold(chat_lock(chat_id)):
+    async with ports.locks.hold(workspace_lock(user_id)):
+        return await delete_chat_in_held_workspace(ports, user_id, chat_id, idle_before)
+
+
+async def delete_chat_in_held_workspace(
+    ports: Ports, user_id: UUID, chat_id: UUID, idle_before: datetime | None
+) -> bool:
+    """delete_chat, for a caller that holds the workspace's lock."""
+    async with ports.locks.hold(chat_lock(chat_id)):
         workspace, chat = await require_chat(ports, user_id, chat_id)
         if idle_before is not None and chat.updated_at >= idle_before:
             return False
@@ -21,8 +30,11 @@ async def delete_chat(
         if session is not None and session.is_active(ports.clock.now()):
             raise ChatHasActiveSandboxError(chat.chat_id)
         await ports.storage.delete_chat(workspace.workspace_id, chat.chat_id)
-        await ports.files.delete_by_chat_id(chat.chat_id)
-        await ports.sandboxes.delete_by_chat_id(chat.chat_id)
-        await ports.chats.delete(chat.chat_id)
+        # Side by side, so that a durable store can commit the three together.
+        await asyncio.gather(
+            ports.files.delete_by_chat_id(chat.chat_id),
+            ports.sandboxes.delete_by_chat_id(chat.chat_id),
+            ports.chats.delete(chat.chat_id),
+        )
         await ports.message_seqs.forget(chat.chat_id)
         return True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -9,8 +10,8 @@ from chatkeep.domain.errors import (
     ChatNotFoundError,
     WorkspaceNotFoundError,
 )
-from chatkeep.usecase.access import require_workspace
-from chatkeep.usecase.delete_chat import delete_chat
+from chatkeep.usecase.access import require_workspace, workspace_lock
+from chatkeep.usecase.delete_chat import delete_chat_in_held_workspace
 from chatkeep.usecase.interface import Ports
 
 
@@ -20,21 +21,38 @@ class Pruned:
     skipped: list[UUID] = field(default_factory=list)
 
 
+# Chats deleted side by side under one hold of the workspace's lock: their metadata
+# deletions share commits, and the workspace is let go between batches.
+PRUNE_BATCH = 64
+
+
 async def prune_chats(ports: Ports, user_id: UUID, updated_before: datetime) -> Pruned:
     """Delete the user's chats not updated since `updated_before`, but not those with an
     active sandbox (listed as skipped)."""
     workspace = await require_workspace(ports, user_id)
+    idle = [
+        chat.chat_id
+        for chat in await ports.chats.list_by_workspace_id(workspace.workspace_id)
+        if chat.updated_at < updated_before
+    ]
     pruned = Pruned()
-    for chat in await ports.chats.list_by_workspace_id(workspace.workspace_id):
-        if chat.updated_at >= updated_before:
-            continue
-        try:
-            if await delete_chat(ports, user_id, chat.chat_id, idle_before=updated_before):
-                pruned.deleted.append(chat.chat_id)
-        except ChatHasActiveSandboxError:
-            pruned.skipped.append(chat.chat_id)
-        except ChatNotFoundError:
-            pass  # deleted meanwhile
+    for start in range(0, len(idle), PRUNE_BATCH):
+        batch = idle[start : start + PRUNE_BATCH]
+        async with ports.locks.hold(workspace_lock(user_id)):
+            outcomes = await asyncio.gather(
+                *(
+                    delete_chat_in_held_workspace(ports, user_id, chat_id, updated_before)
+                    for chat_id in batch
+                ),
+                return_exceptions=True,
+            )
+        for chat_id, outcome in zip(batch, outcomes, strict=True):
+            if outcome is True:
+                pruned.deleted.append(chat_id)
+            elif isinstance(outcome, ChatHasActiveSandboxError):
+                pruned.skipped.append(chat_id)
+            elif isinstance(outcome, BaseException) and not isinstance(outcome, ChatNotFoundError):
+                raise outcome  # only once its neighbours are done, so none outlives the lock
     return pruned
 
 
