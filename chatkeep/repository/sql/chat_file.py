@@ -46,11 +46,10 @@ class SqlChatFileRepository:
         if not by_name:
             return
         rows = list(by_name.values())
-        upsert = self._upsert
 
         async def save(connection: AsyncConnection) -> None:
             await connection.execute(_DELETE_SAME_NAME, rows)
-            await connection.execute(upsert, rows)
+            await connection.execute(self._upsert, rows)
 
         await self._commits.run(save)
 

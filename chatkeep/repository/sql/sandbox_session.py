@@ -37,12 +37,12 @@ class SqlSandboxSessionRepository:
             return [session_of_row(row) for row in await connection.execute(_EXPIRED, parameters)]
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        where = sandbox_sessions.c.chat_id == str(chat_id)
-        await self._commits.run(executing(delete(sandbox_sessions).where(where)))
+        await self._commits.run(executing(_DELETE, {"key": str(chat_id)}))
 
 
 # Built once: a statement built per call costs more than running it does.
 _BY_CHAT = select(sandbox_sessions).where(sandbox_sessions.c.chat_id == bindparam("key"))
+_DELETE = delete(sandbox_sessions).where(sandbox_sessions.c.chat_id == bindparam("key"))
 _EXPIRED = select(sandbox_sessions).where(
     sandbox_sessions.c.workspace_id == bindparam("workspace"),
     sandbox_sessions.c.expires_at.is_not(None),
