@@ -4,17 +4,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, bindparam, delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy import BigInteger, bindparam, delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import from_micros, sandbox_sessions, to_micros
+from chatkeep.repository.sql.upsert import upsert
 
 
 class SqlSandboxSessionRepository:
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
+        self._upsert = upsert(sandbox_sessions, sandbox_sessions.c.chat_id, engine.dialect.name)
 
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
         async with self._engine.connect() as connection:
@@ -22,14 +24,7 @@ class SqlSandboxSessionRepository:
             return None if row is None else session_of_row(row)
 
     async def save(self, session: SandboxSession) -> None:
-        values = _row(session)
-
-        async def save(connection: AsyncConnection) -> None:
-            where = sandbox_sessions.c.chat_id == values["chat_id"]
-            await connection.execute(delete(sandbox_sessions).where(where))
-            await connection.execute(insert(sandbox_sessions).values(**values))
-
-        await self._commits.run(save)
+        await self._commits.run(executing(self._upsert, _row(session)))
 
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
         parameters = {"workspace": str(workspace_id), "now": to_micros(now)}
