@@ -17,6 +17,7 @@ import errno
 import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -135,7 +136,15 @@ class FileSystemChatStorage:
         return await self._ledger.used_bytes(workspace_id)
 
     async def _count_workspace(self, workspace_id: UUID) -> int:
-        return await anyio.to_thread.run_sync(partial(self._count_tree, workspace_id))
+        # Alone: a write between putting its bytes on disk and adding them to the usage
+        # would be counted twice, once by the walk and once by its own addition.
+        async with self._chat_locks.hold(_usage_lock(workspace_id)):
+            return await anyio.to_thread.run_sync(partial(self._count_tree, workspace_id))
+
+    def _changing_usage(self, workspace_id: UUID) -> AbstractAsyncContextManager[None]:
+        """Held around a change of the workspace's bytes on disk and its addition to the
+        usage, so that no walk of the disk counts one without the other."""
+        return self._chat_locks.hold_shared(_usage_lock(workspace_id))
 
     def _count_tree(self, workspace_id: UUID) -> int:
         try:
@@ -164,7 +173,10 @@ class FileSystemChatStorage:
             os.close(chat_fd)
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
-        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
+        async with (
+            self._chat_locks.hold(f"chat-bytes:{chat_id}"),
+            self._changing_usage(workspace_id),
+        ):
             chats = self._workspaces / str(workspace_id) / "chats"
             freed = await self._run(partial(self._trash, chats, str(chat_id)))
             await self._ledger.add(workspace_id, -freed)
@@ -236,8 +248,9 @@ class FileSystemChatStorage:
                 current = await self._history_state(workspace_id, chat_id)
                 _check(if_match, current)
                 await reservation.require(spool.size - current.freed)
-                written = await self._write_new_history(workspace_id, chat_id, spool, False)
-                await reservation.commit(written.st_size - current.freed)
+                async with self._changing_usage(workspace_id):
+                    written = await self._write_new_history(workspace_id, chat_id, spool, False)
+                    await reservation.commit(written.st_size - current.freed)
                 return history.version_of(written)
         finally:
             await reservation.release()
@@ -297,12 +310,16 @@ class FileSystemChatStorage:
             journal=self._journal,
             chat=(workspace_id, chat_id),
         )
-        try:
-            result = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, write))
-        except Exception as error:
-            for pending in batch:
-                await pending.fail(error)
-            return
+        async with self._changing_usage(workspace_id):
+            try:
+                result = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, write))
+            except Exception as error:
+                for pending in batch:
+                    await pending.fail(error)
+                return
+            if result is not None and result.after is not None:
+                for pending in batch[1:] if result.refused_etag is not None else batch:
+                    await pending.reservation.commit(pending.spool.size)
         if result is None:
             for pending in batch:
                 await self._append_by_copy(workspace_id, chat_id, pending)
@@ -313,7 +330,6 @@ class FileSystemChatStorage:
         if result.after is not None:
             version = history.version_of(result.after)
             for pending in batch:
-                await pending.reservation.commit(pending.spool.size)
                 await pending.succeed(version)
 
     async def _append_by_copy(
@@ -326,8 +342,9 @@ class FileSystemChatStorage:
             _check(pending.if_match, current)
             kept = current.version.size_bytes if current.regular else 0
             await pending.reservation.require(pending.spool.size + kept - current.freed)
-            written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
-            await pending.reservation.commit(written.st_size - current.freed)
+            async with self._changing_usage(workspace_id):
+                written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
+                await pending.reservation.commit(written.st_size - current.freed)
         except Exception as error:
             await pending.fail(error)
             return
@@ -382,22 +399,28 @@ class FileSystemChatStorage:
                 current.require_replaceable(file.name.value)
                 await file.reservation.require(file.size_bytes - current.freed)
             spools = [(file.name.value, file.spool) for file in staged]
-            etags = await self._run(
-                partial(
-                    self._in_chat_dir,
-                    workspace_id,
-                    chat_id,
-                    partial(
-                        attachments.publish,
-                        temp_dir_fd=self._tmp_fd,
-                        files=spools,
-                        stamper=self._stamper,
-                    ),
-                )
-            )
-            for file, current in zip(staged, entries, strict=True):
-                await file.reservation.commit(file.size_bytes - current.freed)
+            async with self._changing_usage(workspace_id):
+                etags = await self._publish(workspace_id, chat_id, spools)
+                for file, current in zip(staged, entries, strict=True):
+                    await file.reservation.commit(file.size_bytes - current.freed)
         return etags
+
+    async def _publish(
+        self, workspace_id: UUID, chat_id: UUID, spools: list[tuple[str, Spool]]
+    ) -> list[str]:
+        return await self._run(
+            partial(
+                self._in_chat_dir,
+                workspace_id,
+                chat_id,
+                partial(
+                    attachments.publish,
+                    temp_dir_fd=self._tmp_fd,
+                    files=spools,
+                    stamper=self._stamper,
+                ),
+            )
+        )
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
         for file in _own(staged):
@@ -413,7 +436,10 @@ class FileSystemChatStorage:
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> None:
-        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
+        async with (
+            self._chat_locks.hold(f"chat-bytes:{chat_id}"),
+            self._changing_usage(workspace_id),
+        ):
             remove = partial(attachments.remove, name=name.value)
             freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
             await self._ledger.add(workspace_id, -freed)
@@ -480,6 +506,10 @@ class StagedFile:
         self.reservation = reservation
         self.size_bytes = spool.size
         self.sha256 = spool.sha256()
+
+
+def _usage_lock(workspace_id: UUID) -> str:
+    return f"usage:{workspace_id}"
 
 
 def _own(staged: Sequence[StagedAttachment]) -> list[StagedFile]:

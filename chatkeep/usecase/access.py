@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from uuid import UUID
 
 from chatkeep.domain.chat import Chat
@@ -11,7 +13,7 @@ from chatkeep.usecase.access_keys import chat_lock, workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
-__all__ = ["chat_lock", "require_chat", "require_workspace", "workspace_lock"]
+__all__ = ["chat_lock", "require_chat", "require_workspace", "workspace_lock", "writing_chat"]
 
 
 async def require_workspace(ports: Ports, user_id: UUID) -> Workspace:
@@ -25,13 +27,34 @@ async def require_workspace(ports: Ports, user_id: UUID) -> Workspace:
 
 async def require_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> tuple[Workspace, Chat]:
     """The chat, if it is in the user's workspace (another user's chat does not exist),
-    its expired sandbox session ended first."""
+    its expired sandbox session ended first. Raises ChatNotFoundError."""
+    workspace, _ = await _find_chat(ports, user_id, chat_id)
+    await end_expired_sessions(ports, workspace.workspace_id, chat_id)
+    return await _find_chat(ports, user_id, chat_id)  # the rescan may have moved updated_at
+
+
+@asynccontextmanager
+async def writing_chat(
+    ports: Ports, user_id: UUID, chat_id: UUID
+) -> AsyncIterator[tuple[Workspace, Chat]]:
+    """Hold the chat for a write to its history or its description, and answer it as it
+    is under the hold. Raises ChatNotFoundError, also when it was deleted meanwhile.
+
+    Such writes share the chat's lock with each other; a deletion, a rescan or a change
+    of its sandbox session holds it alone. So a deletion, pruning's idleness test
+    included, sees every write either whole (its bytes and its `updated_at`) or not at
+    all, and a write that waited for a deletion fails with 404 (contract, Version 1.1,
+    "Deletion and concurrent writes"). Expired sessions end before the hold is taken:
+    ending one rescans the chat, which holds the lock alone.
+    """
+    await require_chat(ports, user_id, chat_id)
+    async with ports.locks.hold_shared(chat_lock(chat_id)):
+        yield await _find_chat(ports, user_id, chat_id)
+
+
+async def _find_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> tuple[Workspace, Chat]:
     workspace = await ports.workspaces.get_by_user_id(user_id)
     chat = await ports.chats.get(chat_id)
     if workspace is None or chat is None or chat.workspace_id != workspace.workspace_id:
         raise ChatNotFoundError(str(chat_id))
-    await end_expired_sessions(ports, workspace.workspace_id, chat.chat_id)
-    updated = await ports.chats.get(chat_id)  # the rescan may have moved updated_at
-    if updated is None:
-        raise ChatNotFoundError(str(chat_id))
-    return workspace, updated
+    return workspace, chat

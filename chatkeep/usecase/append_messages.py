@@ -7,7 +7,7 @@ from uuid import UUID
 from chatkeep.domain.errors import InvalidRequestError, PreconditionFailedError
 from chatkeep.domain.history import IfMatch
 from chatkeep.domain.message import Message, Role, render_block
-from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.access import writing_chat
 from chatkeep.usecase.access_keys import messages_lock
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
@@ -30,8 +30,10 @@ async def append_messages(
     highest seq the history holds."""
     if not new:
         raise InvalidRequestError("no message to append")
-    workspace, chat = await require_chat(ports, user_id, chat_id)
-    async with ports.locks.hold(messages_lock(chat_id)):
+    async with (
+        writing_chat(ports, user_id, chat_id) as (workspace, chat),
+        ports.locks.hold(messages_lock(chat_id)),
+    ):
         for attempt in range(MAX_ATTEMPTS):
             etag, top = await _highest_seq(ports, workspace.workspace_id, chat_id)
             now = ports.clock.now()

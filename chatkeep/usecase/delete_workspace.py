@@ -2,14 +2,22 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chatkeep.domain.errors import ChatHasActiveSandboxError
+from chatkeep.domain.errors import ChatHasActiveSandboxError, ChatNotFoundError
 from chatkeep.usecase.access import require_workspace, workspace_lock
+from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
 from chatkeep.usecase.interface import Ports
 
 
 async def delete_workspace(ports: Ports, user_id: UUID) -> None:
     """Remove the workspace with every chat, history and attachment; refuse while any
-    chat has an active sandbox, removing nothing."""
+    chat has an active sandbox, removing nothing.
+
+    Raises WorkspaceNotFoundError, ChatHasActiveSandboxError. Chats go one by one, each
+    under its own lock like a chat DELETE, so that a write to a chat either lands before
+    its chat goes or fails with 404 (contract, Version 1.1, "Deletion and concurrent
+    writes"); the workspace's lock, held throughout, keeps new chats and sandbox
+    sessions out meanwhile.
+    """
     async with ports.locks.hold(workspace_lock(user_id)):
         workspace = await require_workspace(ports, user_id)
         chats = await ports.chats.list_by_workspace_id(workspace.workspace_id)
@@ -18,9 +26,15 @@ async def delete_workspace(ports: Ports, user_id: UUID) -> None:
             session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
             if session is not None and session.is_active(now):
                 raise ChatHasActiveSandboxError(chat.chat_id)
+        for start in range(0, len(chats), DELETE_BATCH):
+            batch = [chat.chat_id for chat in chats[start : start + DELETE_BATCH]]
+            outcomes = await delete_chats_in_held_workspace(ports, user_id, batch, None)
+            failures = [
+                outcome
+                for outcome in outcomes
+                if isinstance(outcome, BaseException) and not isinstance(outcome, ChatNotFoundError)
+            ]
+            if failures:
+                raise failures[0]
         await ports.storage.delete_workspace(workspace.workspace_id)
-        for chat in chats:
-            await ports.files.delete_by_chat_id(chat.chat_id)
-            await ports.sandboxes.delete_by_chat_id(chat.chat_id)
-            await ports.chats.delete(chat.chat_id)
         await ports.workspaces.delete(workspace.workspace_id)

@@ -286,9 +286,19 @@ class MessageSeqs(Protocol):
 
 
 class KeyedLocks(Protocol):
-    """Mutual exclusion by key, for check-then-act sequences across awaits."""
+    """Readers-writer locks by key, for check-then-act sequences across awaits.
 
-    def hold(self, key: str) -> AbstractAsyncContextManager[None]: ...
+    Reentrant within one task; a task holding a key shared must not ask for it
+    exclusively. Waiting exclusive holders go before new shared ones.
+    """
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold `key` alone: no other holder, shared or exclusive, meanwhile."""
+        ...
+
+    def hold_shared(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold `key` beside other shared holders, never beside an exclusive one."""
+        ...
 
 
 class IdGenerator(Protocol):

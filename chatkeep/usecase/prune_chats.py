@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -11,7 +10,7 @@ from chatkeep.domain.errors import (
     WorkspaceNotFoundError,
 )
 from chatkeep.usecase.access import require_workspace, workspace_lock
-from chatkeep.usecase.delete_chat import delete_chat_in_held_workspace
+from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
 from chatkeep.usecase.interface import Ports
 
 
@@ -19,11 +18,6 @@ from chatkeep.usecase.interface import Ports
 class Pruned:
     deleted: list[UUID] = field(default_factory=list)
     skipped: list[UUID] = field(default_factory=list)
-
-
-# Chats deleted side by side under one hold of the workspace's lock: their metadata
-# deletions share commits, and the workspace is let go between batches.
-PRUNE_BATCH = 64
 
 
 async def prune_chats(ports: Ports, user_id: UUID, updated_before: datetime) -> Pruned:
@@ -36,16 +30,11 @@ async def prune_chats(ports: Ports, user_id: UUID, updated_before: datetime) -> 
         if chat.updated_at < updated_before
     ]
     pruned = Pruned()
-    for start in range(0, len(idle), PRUNE_BATCH):
-        batch = idle[start : start + PRUNE_BATCH]
+    for start in range(0, len(idle), DELETE_BATCH):
+        batch = idle[start : start + DELETE_BATCH]
+        # The workspace is let go between batches, so that chats can be made meanwhile.
         async with ports.locks.hold(workspace_lock(user_id)):
-            outcomes = await asyncio.gather(
-                *(
-                    delete_chat_in_held_workspace(ports, user_id, chat_id, updated_before)
-                    for chat_id in batch
-                ),
-                return_exceptions=True,
-            )
+            outcomes = await delete_chats_in_held_workspace(ports, user_id, batch, updated_before)
         for chat_id, outcome in zip(batch, outcomes, strict=True):
             if outcome is True:
                 pruned.deleted.append(chat_id)

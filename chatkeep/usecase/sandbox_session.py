@@ -12,7 +12,7 @@ from chatkeep.domain.errors import (
     SandboxSessionNotFoundError,
 )
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
-from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
 
@@ -31,14 +31,19 @@ async def start_sandbox(
     ports: Ports, user_id: UUID, chat_id: UUID, sandbox_id: str, lease_seconds: int | None
 ) -> tuple[MountedSession, bool]:
     """Start a session, or renew it when `sandbox_id` is the active one (the new lease
-    replaces the old; none means no expiry). Answers the session and whether it started."""
+    replaces the old; none means no expiry). Answers the session and whether it started.
+
+    Raises InvalidRequestError, ChatNotFoundError, ChatHasActiveSandboxError. Under the
+    workspace's lock too: a workspace deletion that found no active session must not
+    meet one on a chat it has yet to delete.
+    """
     if not 1 <= len(sandbox_id) <= MAX_SANDBOX_ID_CHARS:
         raise InvalidRequestError(f"sandbox_id must be 1 to {MAX_SANDBOX_ID_CHARS} characters")
     if lease_seconds is not None and not 1 <= lease_seconds <= MAX_LEASE_SECONDS:
         raise InvalidRequestError(
             f"lease_seconds must be 1 to {MAX_LEASE_SECONDS} (a year); omit it for no expiry"
         )
-    async with ports.locks.hold(chat_lock(chat_id)):
+    async with ports.locks.hold(workspace_lock(user_id)), ports.locks.hold(chat_lock(chat_id)):
         workspace, chat = await require_chat(ports, user_id, chat_id)
         now = ports.clock.now()
         expires_at = None if lease_seconds is None else now + timedelta(seconds=lease_seconds)

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from uuid import UUID
 
 from chatkeep.domain.history import HistoryVersion, IfMatch
-from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.access import writing_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.utf8 import utf8_checked
 
@@ -32,14 +32,15 @@ async def _write(
     *,
     append: bool,
 ) -> HistoryVersion:
-    workspace, chat = await require_chat(ports, user_id, chat_id)
-    write = ports.storage.append_history if append else ports.storage.replace_history
-    version = await write(
-        workspace.workspace_id,
-        chat.chat_id,
-        utf8_checked(body),
-        quota_bytes=workspace.quota_bytes,
-        if_match=if_match,
-    )
-    await ports.chats.touch(chat.chat_id, ports.clock.now())
-    return version
+    # The body is received under the hold: a deletion waits for it (docs/020).
+    async with writing_chat(ports, user_id, chat_id) as (workspace, chat):
+        write = ports.storage.append_history if append else ports.storage.replace_history
+        version = await write(
+            workspace.workspace_id,
+            chat.chat_id,
+            utf8_checked(body),
+            quota_bytes=workspace.quota_bytes,
+            if_match=if_match,
+        )
+        await ports.chats.touch(chat.chat_id, ports.clock.now())
+        return version

@@ -4,9 +4,10 @@ import uuid
 
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.create_chat import create_chat
+from chatkeep.usecase.delete_chat import DELETE_BATCH
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.interface import Ports
-from chatkeep.usecase.prune_chats import PRUNE_BATCH, prune_chats
+from chatkeep.usecase.prune_chats import prune_chats
 from chatkeep.usecase.sandbox_session import start_sandbox
 from test.conftest import FakeClock
 
@@ -18,8 +19,8 @@ async def test_prune_across_batches_keeps_order_sandboxes_and_recent_chats(
     the one with an active sandbox is skipped and the one written after the cutoff stays."""
     user = uuid.uuid4()
     workspace, _, _ = await ensure_workspace(ports, user, None)
-    chats = [(await create_chat(ports, user, None)).chat_id for _ in range(PRUNE_BATCH * 2 + 3)]
-    sandboxed = chats[PRUNE_BATCH + 1]
+    chats = [(await create_chat(ports, user, None)).chat_id for _ in range(DELETE_BATCH * 2 + 3)]
+    sandboxed = chats[DELETE_BATCH + 1]
     await start_sandbox(ports, user, sandboxed, "sb", None)
     clock.advance(10)
     cutoff = ports.clock.now()
