@@ -47,7 +47,8 @@ async def writing_chat(
     "Deletion and concurrent writes"). Expired sessions end before the hold is taken:
     ending one rescans the chat, which holds the lock alone.
     """
-    await require_chat(ports, user_id, chat_id)
+    workspace, _ = await _find_chat(ports, user_id, chat_id)
+    await end_expired_sessions(ports, workspace.workspace_id, chat_id)
     async with ports.locks.hold_shared(chat_lock(chat_id)):
         yield await _find_chat(ports, user_id, chat_id)
 
