@@ -145,6 +145,17 @@ async def run_round(service: Service, deletion: str, write: str, seed: int) -> R
     return race
 
 
+async def clear_round(service: Service, race: Round) -> None:
+    """Remove the round's workspace, so that the next round's TTL pruning, which walks
+    every workspace, reaches its own while the writes are still in flight."""
+    client = service.clients[0]
+    for chat in race.chats:
+        ended = await client.delete(f"/v1/chats/{chat}/sandbox", headers=race.user)
+        assert ended.status_code in {204, 404}, ended.text
+    removed = await client.delete("/v1/workspace", headers=race.user)
+    assert removed.status_code in {204, 404}, removed.text
+
+
 async def _write(client: httpx.AsyncClient, race: Round, chat: str) -> httpx.Response:
     base, user, body = f"/v1/chats/{chat}", race.user, race.body(chat)
     if race.write == "history_put":

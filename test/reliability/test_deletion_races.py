@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from test.reliability.race_check import judge
-from test.reliability.races import DELETIONS, WRITES, open_service, run_round
+from test.reliability.races import DELETIONS, WRITES, clear_round, open_service, run_round
 
 ROUNDS = int(os.environ.get("CHATKEEP_RACE_ROUNDS", "2"))
 
@@ -42,6 +42,7 @@ async def test_no_acknowledged_write_is_lost_to_a_deletion(
             for round_number in range(ROUNDS):
                 race = await run_round(service, deletion, write, seed=round_number)
                 verdict = await judge(service, race)
+                await clear_round(service, race)
                 acknowledged += verdict.acknowledged
                 losses += verdict.losses
                 faults += verdict.faults
