@@ -25,8 +25,9 @@ from uuid import UUID, uuid4
 import anyio.to_thread
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
+from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history, inventory, processes
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
@@ -224,17 +225,17 @@ class FileSystemChatStorage:
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
+        preconditions: Preconditions | None,
     ) -> HistoryVersion:
         current = await self._history_state(workspace_id, chat_id)
-        _check(if_match, current)
+        _check(preconditions, current)
         reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
             async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 current = await self._history_state(workspace_id, chat_id)
-                _check(if_match, current)
+                _check(preconditions, current)
                 await reservation.require(spool.size - current.freed)
                 written = await self._write_new_history(workspace_id, chat_id, spool, False)
                 await reservation.commit(written.st_size - current.freed)
@@ -250,10 +251,10 @@ class FileSystemChatStorage:
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
+        preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        if if_match is not None:  # refuse before the body is read, when it already fails
-            _check(if_match, await self._history_state(workspace_id, chat_id))
+        if preconditions is not None:  # refuse before the body is read, when it already fails
+            _check(preconditions, await self._history_state(workspace_id, chat_id))
         reservation = await self._ledger.reserve(workspace_id, quota_bytes)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
@@ -262,7 +263,7 @@ class FileSystemChatStorage:
             await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
-        pending = PendingAppend(spool, reservation, if_match)
+        pending = PendingAppend(spool, reservation, preconditions)
         queue = self._appends.get(chat_id)
         if queue is None:
             queue = self._appends[chat_id] = deque()
@@ -292,7 +293,7 @@ class FileSystemChatStorage:
         write = partial(
             append_batch,
             spools=[pending.spool for pending in batch],
-            head_if_match=batch[0].if_match,
+            head_preconditions=batch[0].preconditions,
             stamper=self._stamper,
             journal=self._journal,
             chat=(workspace_id, chat_id),
@@ -323,7 +324,7 @@ class FileSystemChatStorage:
         into a new file, published over it (never written through a link)."""
         try:
             current = await self._history_state(workspace_id, chat_id)
-            _check(pending.if_match, current)
+            _check(pending.preconditions, current)
             kept = current.version.size_bytes if current.regular else 0
             await pending.reservation.require(pending.spool.size + kept - current.freed)
             written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
@@ -496,9 +497,9 @@ def _entries_of(names: list[str]) -> Callable[[int], list[attachments.Entry]]:
     return entries
 
 
-def _check(if_match: IfMatch | None, current: history.HistoryState) -> None:
-    if if_match is not None and not if_match.matches(current.version.etag):
-        raise PreconditionFailedError(current.version.etag)
+def _check(preconditions: Preconditions | None, current: history.HistoryState) -> None:
+    if preconditions is not None:
+        preconditions.require(current.version.representation)
 
 
 async def _receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reservation) -> None:

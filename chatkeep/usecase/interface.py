@@ -17,7 +17,8 @@ from chatkeep.domain.chat import (
     ChatPosition,
     ChatStatus,
 )
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.conditions import Preconditions
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
 
@@ -111,10 +112,13 @@ class SandboxSessionRepository(Protocol):
 
 
 class FileReader(Protocol):
-    """An open file: size, ETag and bytes all come from the same open file."""
+    """An open file: size, ETag, Last-Modified and bytes all come from the same open file.
+    `last_modified` is timezone-aware, whole seconds; None where there is no file (a history
+    that is not a regular file reads as empty)."""
 
     size_bytes: int
     etag: str
+    last_modified: datetime | None
 
     def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]: ...
 
@@ -193,8 +197,12 @@ class ChatStorage(Protocol):
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
-    ) -> HistoryVersion: ...
+        preconditions: Preconditions | None,
+    ) -> HistoryVersion:
+        """Replace the history with `body`. `preconditions` are decided before the body is
+        read (an early refusal) and again, binding, against the version replaced, under the
+        chat's lock; failed, they raise PreconditionFailedError and nothing changes."""
+        ...
 
     async def append_history(
         self,
@@ -203,8 +211,11 @@ class ChatStorage(Protocol):
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
-    ) -> HistoryVersion: ...
+        preconditions: Preconditions | None,
+    ) -> HistoryVersion:
+        """Append `body` to the history; `preconditions` as for `replace_history`, decided
+        against the version appended to."""
+        ...
 
     async def stage_attachment(
         self,

@@ -11,23 +11,19 @@ from starlette.responses import Response
 
 from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
 from chatkeep.http.bodies import body_chunks, declared_length
-from chatkeep.http.conditions import none_match
-from chatkeep.http.disposition import attachment_disposition, part_filename
+from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
-from chatkeep.http.ranges import byte_range
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.schemas import ChatFileList, ChatFileOut
-from chatkeep.http.streaming import ReaderResponse
 from chatkeep.usecase.attachments import (
     clear_attachments,
     delete_attachment,
     get_attachment,
     list_attachments,
-    open_attachment,
 )
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
@@ -131,36 +127,6 @@ async def remove_file(request: Request, ports: Ports) -> Response:
     return Response(status_code=204)
 
 
-async def get_content(request: Request, ports: Ports) -> Response:
-    chat_file, reader = await open_attachment(
-        ports, user_id_of(request), chat_id_of(request), file_id_of(request)
-    )
-    headers = {
-        "ETag": reader.etag,
-        "Accept-Ranges": "bytes",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": attachment_disposition(chat_file.name.value),
-    }
-    try:
-        if none_match(request.headers.get("if-none-match"), reader.etag):
-            await reader.aclose()
-            return Response(status_code=304, headers=headers)
-        if_range = request.headers.get("if-range")
-        asked = None if if_range not in (None, reader.etag) else request.headers.get("range")
-        selected = byte_range(asked, reader.size_bytes)
-    except BaseException:
-        await reader.aclose()
-        raise
-    content_type = chat_file.content_type or OCTET_STREAM
-    if selected is None:
-        return ReaderResponse(reader, content_type, headers)
-    offset, length = selected
-    headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{reader.size_bytes}"
-    return ReaderResponse(
-        reader, content_type, headers, status_code=206, offset=offset, length=length
-    )
-
-
 _FILES = "/v1/chats/{chat_id}/files"
 _FILE = "/v1/chats/{chat_id}/files/{file_id}"
 _UPLOAD = (
@@ -182,7 +148,6 @@ _UPLOAD = (
         schema={"format": "binary"},
     ),
 )
-_CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
 
 OPERATIONS = [
     Operation(
@@ -238,14 +203,5 @@ OPERATIONS = [
         "Remove one attachment",
         {204: None},
         errors=("chat_not_found", "chat_file_not_found"),
-    ),
-    Operation(
-        "GET",
-        _FILE + "/content",
-        get_content,
-        "The attachment's bytes: streamed, with Range, ETag and If-None-Match",
-        {200: _CONTENT, 206: _CONTENT, 304: None},
-        errors=("chat_not_found", "chat_file_not_found", "range_not_satisfiable"),
-        request_headers=("Range", "If-Range", "If-None-Match"),
     ),
 ]
