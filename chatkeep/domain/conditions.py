@@ -134,6 +134,22 @@ class Preconditions:
         return tag is not None and EntityTags(frozenset({tag})).strong_match(current.etag)
 
 
+def upload_target(attached: bool, on_disk: Representation | None) -> Representation | None:
+    """What an upload under a name would replace, for its preconditions.
+
+    `attached`: the chat has an attachment of that name (metadata); `on_disk`: the regular
+    file at that name in the chat directory, or None. Both: that file, with its validators.
+    One without the other (an attachment whose file is gone, or a file a sandbox wrote that
+    no rescan adopted yet): something exists, so `If-None-Match: *` refuses to overwrite it,
+    but it has no validator an `If-Match` could name. Neither: None, the name is free.
+    """
+    if attached and on_disk is not None:
+        return on_disk
+    if attached or on_disk is not None:
+        return Representation(None)
+    return None
+
+
 def _if_match(condition: EntityTags, current: Representation | None) -> bool:
     # §13.1.1: `*` holds when a representation exists; a list, when one tag matches strongly.
     if condition.any:

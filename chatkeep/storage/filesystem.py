@@ -44,6 +44,7 @@ from chatkeep.usecase.interface import (
     ScannedFile,
     StagedAttachment,
     StoredDir,
+    UploadCheck,
 )
 
 T = TypeVar("T")
@@ -355,6 +356,7 @@ class FileSystemChatStorage:
         *,
         quota_bytes: int,
         expected_size: int | None,
+        check: UploadCheck | None = None,
     ) -> StagedFile:
         current = await self._entry(workspace_id, chat_id, name.value)
         current.require_replaceable(name.value)
@@ -363,6 +365,8 @@ class FileSystemChatStorage:
         try:
             if expected_size is not None:
                 await reservation.expect(expected_size)
+            if check is not None:
+                check(name, current.version)
             await _receive(body, spool, reservation)
         except BaseException:
             await reservation.release()
@@ -371,7 +375,11 @@ class FileSystemChatStorage:
         return StagedFile(name, spool, reservation)
 
     async def publish_attachments(
-        self, workspace_id: UUID, chat_id: UUID, staged_files: Sequence[StagedAttachment]
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        staged_files: Sequence[StagedAttachment],
+        check: UploadCheck | None = None,
     ) -> list[str]:
         staged = _own(staged_files)
         async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
@@ -381,6 +389,8 @@ class FileSystemChatStorage:
             )
             for file, current in zip(staged, entries, strict=True):
                 current.require_replaceable(file.name.value)
+                if check is not None:
+                    check(file.name, current.version)
                 await file.reservation.require(file.size_bytes - current.freed)
             spools = [(file.name.value, file.spool) for file in staged]
             etags = await self._run(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +17,7 @@ from chatkeep.domain.chat import (
     ChatPosition,
     ChatStatus,
 )
-from chatkeep.domain.conditions import Preconditions
+from chatkeep.domain.conditions import Preconditions, Representation
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
@@ -138,6 +138,11 @@ class StagedAttachment(Protocol):
     sha256: str
 
 
+# Decides an upload's preconditions for one name against the regular file now at that name in
+# the chat directory (None: there is none); refuses by raising PreconditionFailedError.
+UploadCheck = Callable[[ChatAttachmentName, Representation | None], None]
+
+
 @dataclass(frozen=True, slots=True)
 class ScannedFile:
     """A regular file found at the top of a chat directory."""
@@ -226,18 +231,26 @@ class ChatStorage(Protocol):
         *,
         quota_bytes: int,
         expected_size: int | None,
+        check: UploadCheck | None = None,
     ) -> StagedAttachment:
         """Receive `body` outside the chat directory, reserving its bytes against the quota.
 
-        `expected_size`, when known, is claimed before any byte is read.
+        `expected_size`, when known, is claimed before any byte is read; `check`, when
+        given, runs before any byte is read too, so that a refusal wastes no transfer.
         """
         ...
 
     async def publish_attachments(
-        self, workspace_id: UUID, chat_id: UUID, staged: Sequence[StagedAttachment]
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        staged: Sequence[StagedAttachment],
+        check: UploadCheck | None = None,
     ) -> list[str]:
         """Make every staged upload visible under its name, replacing files of that name;
-        answer each published file's version (ETag)."""
+        answer each published file's version (ETag). `check`, when given, runs for every
+        name under the chat's lock before anything is published: what it raises refuses
+        them all, and nothing changes."""
         ...
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:

@@ -1,5 +1,6 @@
 """Preconditions (RFC 9110 §13.2.2) on every route with a validator: the history (GET, HEAD,
-PUT, POST), messages (POST appends to the history) and attachment content (GET, HEAD)."""
+PUT, POST), messages (POST appends to the history), attachment content (GET, HEAD) and
+uploads (raw and multipart)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def _messages(chat: Chat, headers: dict[str, str]) -> Awaitable[httpx.Response]:
     return chat.client.post(f"/v1/chats/{chat.chat_id}/messages", headers=headers, json=MESSAGE)
 
 
+def _raw(chat: Chat, headers: dict[str, str]) -> Awaitable[httpx.Response]:
+    return chat.client.post(f"{chat.files}?name=a.txt", headers=headers, content=b"clobber")
+
+
+def _multipart(chat: Chat, headers: dict[str, str]) -> Awaitable[httpx.Response]:
+    files = {"file": ("a.txt", b"clobber", "text/plain")}
+    return chat.client.post(chat.files, headers=headers, files=files)
+
+
 # name: (call, whose validators it is conditional on, a read?, status when it proceeds)
 ROUTES: dict[str, tuple[Call, str, bool, int]] = {
     "GET history": (lambda c, h: c.client.get(c.history, headers=h), "history", True, 200),
@@ -40,6 +50,8 @@ ROUTES: dict[str, tuple[Call, str, bool, int]] = {
     "POST messages": (_messages, "history", False, 201),
     "GET content": (lambda c, h: c.client.get(c.content, headers=h), "content", True, 200),
     "HEAD content": (lambda c, h: c.client.head(c.content, headers=h), "content", True, 200),
+    "POST files raw": (_raw, "content", False, 201),
+    "POST files multipart": (_multipart, "content", False, 201),
 }
 HEADERS = ("If-Match", "If-None-Match", "If-Unmodified-Since", "If-Modified-Since")
 
@@ -185,6 +197,7 @@ async def test_openapi_lists_the_conditions_of_every_validator_route(
         ("put", "/v1/chats/{chat_id}/history"): writes,
         ("post", "/v1/chats/{chat_id}/history"): writes,
         ("post", "/v1/chats/{chat_id}/messages"): writes,
+        ("post", "/v1/chats/{chat_id}/files"): writes,
         ("get", "/v1/chats/{chat_id}/files/{file_id}/content"): (
             *writes,
             "If-Modified-Since",

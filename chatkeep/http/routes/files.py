@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
 from chatkeep.http.bodies import body_chunks, declared_length
+from chatkeep.http.conditions import preconditions_of
 from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
@@ -31,6 +32,8 @@ from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
 OCTET_STREAM = "application/octet-stream"
+# If-Modified-Since is for GET and HEAD only (RFC 9110 §13.1.3).
+UPLOAD_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
 
 
 def file_id_of(request: Request) -> UUID:
@@ -68,7 +71,10 @@ async def post_files(request: Request, ports: Ports) -> Response:
         incoming = _multipart_files(request, parameters.get(b"boundary"))
     else:
         incoming = _raw_file(request)
-    files = await upload_attachments(ports, user_id_of(request), chat_id_of(request), incoming)
+    conditions = preconditions_of(request.headers)
+    files = await upload_attachments(
+        ports, user_id_of(request), chat_id_of(request), incoming, conditions
+    )
     return json_response(ChatFileList.of(files), 201)
 
 
@@ -154,7 +160,8 @@ OPERATIONS = [
         "POST",
         _FILES,
         post_files,
-        "Upload attachments (multipart, or a raw body with ?name=), all or nothing",
+        "Upload attachments (multipart, or a raw body with ?name=), all or nothing; "
+        "If-None-Match: * creates only, If-Match replaces only that version",
         {201: ChatFileList},
         request=_UPLOAD,
         body_required=True,
@@ -167,8 +174,9 @@ OPERATIONS = [
             "workspace_quota_exceeded",
             "request_too_large",
             "insufficient_storage",
+            "precondition_failed",
         ),
-        request_headers=("X-Checksum-Sha256",),
+        request_headers=("X-Checksum-Sha256", *UPLOAD_CONDITIONS),
         query=("name",),
     ),
     Operation(

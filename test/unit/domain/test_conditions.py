@@ -11,6 +11,7 @@ from chatkeep.domain.conditions import (
     Outcome,
     Preconditions,
     Representation,
+    upload_target,
 )
 from chatkeep.domain.errors import PreconditionFailedError
 
@@ -107,3 +108,23 @@ def test_if_range_holds_only_for_the_current_strong_etag() -> None:
     assert Preconditions(if_range=IfRange(EntityTag('"v2"'))).range_applies(CURRENT)
     for other in (EntityTag('"v1"'), EntityTag('"v2"', weak=True), None):
         assert not Preconditions(if_range=IfRange(other)).range_applies(CURRENT)
+
+
+def test_upload_target() -> None:
+    """An upload replaces the attachment's file (validators and all); a lone attachment or
+    a lone sandbox file exists without validators; neither is nothing."""
+    assert upload_target(True, CURRENT) is CURRENT
+    assert upload_target(True, None) == Representation(None)
+    assert upload_target(False, CURRENT) == Representation(None)
+    assert upload_target(False, None) is None
+
+
+def test_an_upload_target_without_validators() -> None:
+    """What exists without validators: If-None-Match: * fails, If-Match: * holds, no ETag
+    list can match it, and If-Unmodified-Since is ignored."""
+    lone = upload_target(False, CURRENT)
+    assert outcome(lone, safe=False, if_none_match=ANY) is Outcome.FAILED
+    assert outcome(lone, safe=False, if_match=ANY) is Outcome.PROCEED
+    assert outcome(lone, safe=False, if_match=NOW) is Outcome.FAILED
+    assert outcome(lone, safe=False, if_none_match=NOW) is Outcome.PROCEED
+    assert outcome(lone, safe=False, if_unmodified_since=BEFORE) is Outcome.PROCEED
