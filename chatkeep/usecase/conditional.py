@@ -20,6 +20,7 @@ class ConditionalRead:
 
     @property
     def representation(self) -> Representation:
+        """The opened file's validators, as preconditions compare them."""
         return Representation(self.reader.etag, self.reader.last_modified)
 
 

@@ -66,6 +66,8 @@ def content_type_of(value: str | None) -> str | None:
 
 
 async def post_files(request: Request, ports: Ports) -> Response:
+    """201 with the stored files; the request's preconditions hold for every file or
+    none is stored (412, decision record 019)."""
     media_type, parameters = parse_options_header(request.headers.get("content-type"))
     if media_type == b"multipart/form-data":
         incoming = _multipart_files(request, parameters.get(b"boundary"))

@@ -36,6 +36,8 @@ _WRITE_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
 
 
 async def get_history(request: Request, ports: Ports) -> Response:
+    """GET and HEAD: 200 with the bytes, ETag and Last-Modified; 304 when the client's
+    copy is current; 412 when If-Match or If-Unmodified-Since fails (RFC 9110 §13.2.2)."""
     conditions = preconditions_of(request.headers)
     read = await read_history(ports, user_id_of(request), chat_id_of(request), conditions)
     headers = validator_headers(read.reader)
@@ -58,6 +60,7 @@ WriteHistory = Callable[
 
 
 async def _write(request: Request, ports: Ports, write: WriteHistory) -> Response:
+    # The preconditions are parsed before the body is touched: a refusal can come first.
     conditions = preconditions_of(request.headers)
     chat_id = chat_id_of(request)
     version = await write(ports, user_id_of(request), chat_id, body_chunks(request), conditions)
