@@ -87,8 +87,13 @@ class InvalidHistoryError(DomainError):
 class PreconditionFailedError(DomainError):
     code = "precondition_failed"
 
-    def __init__(self, current_etag: str) -> None:
-        super().__init__("If-Match does not match the current ETag; nothing was written")
+    def __init__(self, current_etag: str | None) -> None:
+        super().__init__(
+            "a precondition (If-Match, If-None-Match or If-Unmodified-Since) does not hold "
+            "for the current version; nothing was changed"
+        )
+        # The ETag the condition was decided against; None when nothing, or nothing with
+        # an ETag, was there.
         self.current_etag = current_etag
 
 

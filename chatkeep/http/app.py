@@ -17,7 +17,7 @@ from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation
-from chatkeep.http.routes import chats, files, history, messages, sandbox, workspace
+from chatkeep.http.routes import chats, content, files, history, messages, sandbox, workspace
 from chatkeep.usecase.interface import Ports
 
 OPERATIONS: list[Operation] = [
@@ -26,6 +26,7 @@ OPERATIONS: list[Operation] = [
     *history.OPERATIONS,
     *messages.OPERATIONS,
     *files.OPERATIONS,
+    *content.OPERATIONS,
     *sandbox.OPERATIONS,
 ]
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 from python_multipart.multipart import parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
-from chatkeep.http.errors import RequestError
+from chatkeep.http.errors import BODY_READ, RequestError
 
 MAX_JSON_BYTES = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
@@ -74,5 +74,6 @@ async def body_chunks(request: Request) -> AsyncIterator[bytes]:
         async for chunk in request.stream():
             if chunk:
                 yield chunk
+        request.scope[BODY_READ] = True
     except ClientDisconnect:
         raise RequestError("invalid_request", "the client closed the request mid-body") from None

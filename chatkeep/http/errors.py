@@ -41,6 +41,10 @@ STATUS_BY_CODE: Mapping[str, int] = {
 _CODE_BY_HTTP_STATUS = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
 # The body of a refused request may still be on its way: do not wait for it.
 _CLOSE_AFTER = frozenset({"request_too_large", "workspace_quota_exceeded"})
+# Refusals that close the connection only when they came before the whole body was read.
+_CLOSE_IF_BODY_PENDING = frozenset({"precondition_failed"})
+# Set in the scope by `bodies.body_chunks` once the request body has been read to its end.
+BODY_READ = "chatkeep.body_read"
 
 
 class RequestError(Exception):
@@ -63,7 +67,17 @@ def error_response(code: str, message: str, headers: Mapping[str, str] | None = 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
-    return error_response(exc.code, exc.message)
+    headers = None
+    if exc.code in _CLOSE_IF_BODY_PENDING and _body_pending(request):
+        headers = {"Connection": "close"}
+    return error_response(exc.code, exc.message, headers)
+
+
+def _body_pending(request: Request) -> bool:
+    """Whether the request declared a body that has not been read to its end."""
+    headers = request.headers
+    declared = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
+    return declared and not request.scope.get(BODY_READ, False)
 
 
 async def request_error(request: Request, exc: Exception) -> Response:

@@ -17,6 +17,19 @@ from chatkeep.http.schemas import ErrorBody
 _REF = "#/components/schemas/{model}"
 _ALWAYS = ("unauthorized", "user_id_required", "invalid_user_id", "internal_error")
 _CALLER = {"header.X-User-Id": "$request.header.X-User-Id"}
+# What the request header parameters mean, where their name does not say it all.
+_HEADERS = {
+    "If-Match": "RFC 9110 §13.1.1: '*' or a list of ETags; 412 unless one is current.",
+    "If-None-Match": "RFC 9110 §13.1.2: '*' or a list of ETags; 304 (GET, HEAD) or 412 "
+    "(writes) when one is current, or, for '*', when anything exists.",
+    "If-Unmodified-Since": "RFC 9110 §13.1.4: an HTTP-date; 412 when modified since "
+    "(whole seconds). Ignored with If-Match, or when not an HTTP-date.",
+    "If-Modified-Since": "RFC 9110 §13.1.3: an HTTP-date; 304 unless modified since "
+    "(whole seconds). Ignored with If-None-Match, or when not an HTTP-date.",
+    "If-Range": "RFC 9110 §13.1.5: the Range is served only while this is the current ETag; "
+    "a date never holds (the whole file is sent).",
+    "Range": "RFC 9110 §14.2: one byte range, e.g. bytes=0-99 or bytes=-100.",
+}
 # OpenAPI links, for clients and for stateful testing: what each creating operation's answer
 # feeds into, keyed by the path parameters the linked operations take.
 _PRODUCERS: dict[tuple[str, str], tuple[frozenset[str], dict[str, str]]] = {
@@ -103,7 +116,13 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         }
     )
     parameters += [
-        {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
+        {
+            "name": header,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "string"},
+            **({"description": _HEADERS[header]} if header in _HEADERS else {}),
+        }
         for header in operation.request_headers
     ]
     typed = operation.query_schemas or {}

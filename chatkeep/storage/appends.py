@@ -3,7 +3,7 @@
 The first append to find no writer at work for its chat starts a drain; every
 append that arrives while it writes joins the next batch. A batch is written
 with one intent record, one write per append, one fsync. An append with
-If-Match can only head a batch: its condition is checked against the history
+preconditions can only head a batch: they are checked against the history
 as it is before the batch, the only version that exists on disk.
 """
 
@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 import anyio.to_thread
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
-from chatkeep.domain.history import HistoryVersion, IfMatch
-from chatkeep.storage.etag import MtimeStamper, etag_of
+from chatkeep.domain.conditions import Outcome, Preconditions
+from chatkeep.domain.history import HistoryVersion
+from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import APPEND_FLAGS, open_regular
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.spool import Spool
@@ -33,7 +34,7 @@ class PendingAppend:
 
     spool: Spool
     reservation: Reservation
-    if_match: IfMatch | None
+    preconditions: Preconditions | None
     answer: asyncio.Future[HistoryVersion] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -62,7 +63,7 @@ class PendingAppend:
 
 def next_batch(queue: deque[PendingAppend]) -> list[PendingAppend]:
     batch = [queue.popleft()]
-    while queue and queue[0].if_match is None and len(batch) < MAX_BATCH:
+    while queue and queue[0].preconditions is None and len(batch) < MAX_BATCH:
         batch.append(queue.popleft())
     return batch
 
@@ -71,14 +72,14 @@ def next_batch(queue: deque[PendingAppend]) -> list[PendingAppend]:
 class BatchResult:
     # The history after the batch; None when nothing was written.
     after: os.stat_result | None
-    # Set when the head's If-Match failed: the ETag it should have matched.
+    # Set when the head's preconditions failed: the ETag they were decided against.
     refused_etag: str | None
 
 
 def append_batch(
     chat_fd: int,
     spools: list[Spool],
-    head_if_match: IfMatch | None,
+    head_preconditions: Preconditions | None,
     stamper: MtimeStamper,
     journal: AppendJournal,
     chat: tuple[object, object],
@@ -96,8 +97,10 @@ def append_batch(
         os.close(fd)
         return None
     refused = None
-    if head_if_match is not None and not head_if_match.matches(etag_of(before)):
-        refused, spools = etag_of(before), spools[1:]
+    if head_preconditions is not None:
+        outcome = head_preconditions.evaluate(representation_of(before), safe=False)
+        if outcome is not Outcome.PROCEED:
+            refused, spools = etag_of(before), spools[1:]
     if not spools:
         os.close(fd)
         return BatchResult(None, refused)

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
+from chatkeep.domain.conditions import Representation
 from chatkeep.domain.errors import NameConflictError
-from chatkeep.storage.etag import MtimeStamper, etag_of
+from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.publish import Install, publish_all
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
@@ -29,6 +30,8 @@ class Entry:
     regular: bool
     # Bytes that replacing or removing it frees: none while another hard link holds them.
     freed: int
+    # The regular file's validators, for an upload's preconditions; None for anything else.
+    version: Representation | None = None
 
     def require_replaceable(self, name: str) -> None:
         if self.exists and not self.regular:
@@ -43,7 +46,8 @@ def entry(chat_fd: int, name: str) -> Entry:
         return Entry(exists=False, regular=False, freed=0)
     if not stat.S_ISREG(info.st_mode):
         return Entry(exists=True, regular=False, freed=0)
-    return Entry(exists=True, regular=True, freed=info.st_size if info.st_nlink == 1 else 0)
+    freed = info.st_size if info.st_nlink == 1 else 0
+    return Entry(exists=True, regular=True, freed=freed, version=representation_of(info))
 
 
 def publish(

@@ -4,6 +4,9 @@ import hashlib
 import os
 import threading
 import time
+from datetime import UTC, datetime
+
+from chatkeep.domain.conditions import Representation
 
 # The version of a history that is not a regular file: it reads as empty.
 ABSENT_ETAG = '"absent"'
@@ -18,6 +21,19 @@ def etag_of(info: os.stat_result) -> str:
     """
     signature = f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
     return '"' + hashlib.blake2b(signature.encode(), digest_size=10).hexdigest() + '"'
+
+
+def last_modified_of(info: os.stat_result) -> datetime:
+    """The file's modification time as its Last-Modified (RFC 9110 §8.8.2): UTC, whole
+    seconds, never later than now (§8.8.2.1: a sandbox may date a file in the future) nor
+    before 1970."""
+    seconds = min(info.st_mtime_ns // 1_000_000_000, int(time.time()))
+    return datetime.fromtimestamp(max(seconds, 0), UTC)
+
+
+def representation_of(info: os.stat_result) -> Representation:
+    """The file as preconditions see it: its ETag and Last-Modified."""
+    return Representation(etag_of(info), last_modified_of(info))
 
 
 class MtimeStamper:

@@ -26,8 +26,9 @@ from uuid import UUID, uuid4
 import anyio.to_thread
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
+from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history, inventory, processes
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
@@ -44,6 +45,7 @@ from chatkeep.usecase.interface import (
     ScannedFile,
     StagedAttachment,
     StoredDir,
+    UploadCheck,
 )
 
 T = TypeVar("T")
@@ -236,17 +238,17 @@ class FileSystemChatStorage:
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
+        preconditions: Preconditions | None,
     ) -> HistoryVersion:
         current = await self._history_state(workspace_id, chat_id)
-        _check(if_match, current)
+        _check(preconditions, current)
         reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
             async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 current = await self._history_state(workspace_id, chat_id)
-                _check(if_match, current)
+                _check(preconditions, current)
                 await reservation.require(spool.size - current.freed)
                 async with self._changing_usage(workspace_id):
                     written = await self._write_new_history(workspace_id, chat_id, spool, False)
@@ -263,10 +265,10 @@ class FileSystemChatStorage:
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
+        preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        if if_match is not None:  # refuse before the body is read, when it already fails
-            _check(if_match, await self._history_state(workspace_id, chat_id))
+        if preconditions is not None:  # refuse before the body is read, when it already fails
+            _check(preconditions, await self._history_state(workspace_id, chat_id))
         reservation = await self._ledger.reserve(workspace_id, quota_bytes)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
@@ -275,7 +277,7 @@ class FileSystemChatStorage:
             await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
-        pending = PendingAppend(spool, reservation, if_match)
+        pending = PendingAppend(spool, reservation, preconditions)
         queue = self._appends.get(chat_id)
         if queue is None:
             queue = self._appends[chat_id] = deque()
@@ -305,7 +307,7 @@ class FileSystemChatStorage:
         write = partial(
             append_batch,
             spools=[pending.spool for pending in batch],
-            head_if_match=batch[0].if_match,
+            head_preconditions=batch[0].preconditions,
             stamper=self._stamper,
             journal=self._journal,
             chat=(workspace_id, chat_id),
@@ -339,7 +341,7 @@ class FileSystemChatStorage:
         into a new file, published over it (never written through a link)."""
         try:
             current = await self._history_state(workspace_id, chat_id)
-            _check(pending.if_match, current)
+            _check(pending.preconditions, current)
             kept = current.version.size_bytes if current.regular else 0
             await pending.reservation.require(pending.spool.size + kept - current.freed)
             async with self._changing_usage(workspace_id):
@@ -371,6 +373,7 @@ class FileSystemChatStorage:
         *,
         quota_bytes: int,
         expected_size: int | None,
+        check: UploadCheck | None = None,
     ) -> StagedFile:
         current = await self._entry(workspace_id, chat_id, name.value)
         current.require_replaceable(name.value)
@@ -379,6 +382,8 @@ class FileSystemChatStorage:
         try:
             if expected_size is not None:
                 await reservation.expect(expected_size)
+            if check is not None:
+                check(name, current.version)
             await _receive(body, spool, reservation)
         except BaseException:
             await reservation.release()
@@ -387,7 +392,11 @@ class FileSystemChatStorage:
         return StagedFile(name, spool, reservation)
 
     async def publish_attachments(
-        self, workspace_id: UUID, chat_id: UUID, staged_files: Sequence[StagedAttachment]
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        staged_files: Sequence[StagedAttachment],
+        check: UploadCheck | None = None,
     ) -> list[str]:
         staged = _own(staged_files)
         async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
@@ -397,6 +406,8 @@ class FileSystemChatStorage:
             )
             for file, current in zip(staged, entries, strict=True):
                 current.require_replaceable(file.name.value)
+                if check is not None:
+                    check(file.name, current.version)
                 await file.reservation.require(file.size_bytes - current.freed)
             spools = [(file.name.value, file.spool) for file in staged]
             async with self._changing_usage(workspace_id):
@@ -526,9 +537,9 @@ def _entries_of(names: list[str]) -> Callable[[int], list[attachments.Entry]]:
     return entries
 
 
-def _check(if_match: IfMatch | None, current: history.HistoryState) -> None:
-    if if_match is not None and not if_match.matches(current.version.etag):
-        raise PreconditionFailedError(current.version.etag)
+def _check(preconditions: Preconditions | None, current: history.HistoryState) -> None:
+    if preconditions is not None:
+        preconditions.require(current.version.representation)
 
 
 async def _receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reservation) -> None:

@@ -12,7 +12,7 @@ from functools import partial
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
-from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of
+from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of, last_modified_of
 from chatkeep.storage.files import READ_FLAGS, lstat_entry, open_regular
 from chatkeep.storage.publish import publish_all
 from chatkeep.storage.reader import FileReader, open_reader
@@ -42,11 +42,11 @@ def history_state(chat_fd: int) -> HistoryState:
     if info is None or not stat.S_ISREG(info.st_mode):
         return HistoryState(ABSENT, regular=False, freed=0)
     freed = info.st_size if info.st_nlink == 1 else 0
-    return HistoryState(HistoryVersion(info.st_size, etag_of(info)), regular=True, freed=freed)
+    return HistoryState(version_of(info), regular=True, freed=freed)
 
 
 def version_of(info: os.stat_result) -> HistoryVersion:
-    return HistoryVersion(info.st_size, etag_of(info))
+    return HistoryVersion(info.st_size, etag_of(info), last_modified_of(info))
 
 
 def write_new_history(

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import datetime
 from functools import partial
 
 import anyio.to_thread
 
-from chatkeep.storage.etag import etag_of
+from chatkeep.storage.etag import etag_of, last_modified_of
 from chatkeep.storage.files import READ_FLAGS, open_regular
 
 READ_CHUNK_BYTES = 1024 * 1024
@@ -15,14 +16,22 @@ HEAD_BYTES = 256 * 1024
 
 
 class FileReader:
-    """A regular file opened without following links; size and ETag come from the same
-    descriptor as the bytes. A small file is read whole at once and closed."""
+    """A regular file opened without following links; size, ETag and Last-Modified come
+    from the same descriptor as the bytes. A small file is read whole at once and closed."""
 
-    def __init__(self, fd: int | None, size: int, etag: str, head: bytes | None = None) -> None:
+    def __init__(
+        self,
+        fd: int | None,
+        size: int,
+        etag: str,
+        head: bytes | None = None,
+        last_modified: datetime | None = None,
+    ) -> None:
         self._fd = fd
         self._head = head
         self.size_bytes = size
         self.etag = etag
+        self.last_modified = last_modified
 
     async def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
         end = self.size_bytes if length is None else min(self.size_bytes, offset + length)
@@ -54,9 +63,9 @@ def open_reader(dir_fd: int, name: str) -> FileReader | None:
         return None
     fd, info = opened
     if info.st_size > HEAD_BYTES:
-        return FileReader(fd, info.st_size, etag_of(info))
+        return FileReader(fd, info.st_size, etag_of(info), last_modified=last_modified_of(info))
     try:
         head = os.pread(fd, info.st_size, 0)
     finally:
         os.close(fd)
-    return FileReader(None, len(head), etag_of(info), head)
+    return FileReader(None, len(head), etag_of(info), head, last_modified_of(info))

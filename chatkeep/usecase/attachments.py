@@ -5,10 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access import chat_lock, require_chat
-from chatkeep.usecase.interface import FileReader, Ports
+from chatkeep.usecase.conditional import ConditionalRead, decide
+from chatkeep.usecase.interface import Ports
 
 
 async def list_attachments(
@@ -31,16 +33,22 @@ async def get_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UU
 
 
 async def open_attachment(
-    ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID
-) -> tuple[ChatFile, FileReader]:
-    """The attachment and its open content; the caller closes the reader."""
+    ports: Ports,
+    user_id: UUID,
+    chat_id: UUID,
+    file_id: UUID,
+    preconditions: Preconditions | None = None,
+) -> tuple[ChatFile, ConditionalRead]:
+    """The attachment and its open content, as `preconditions` select it (RFC 9110
+    §13.2.2); the caller closes the reader. Raises ChatNotFoundError, ChatFileNotFoundError
+    (also when the file is no longer a regular file), PreconditionFailedError (412)."""
     workspace, chat, chat_file = await _require_file(ports, user_id, chat_id, file_id)
     reader = await ports.storage.open_attachment(
         workspace.workspace_id, chat.chat_id, chat_file.name
     )
     if reader is None:
         raise ChatFileNotFoundError(str(file_id))
-    return chat_file, reader
+    return chat_file, await decide(reader, preconditions)
 
 
 async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> None:

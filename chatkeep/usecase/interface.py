@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +17,8 @@ from chatkeep.domain.chat import (
     ChatPosition,
     ChatStatus,
 )
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.conditions import Preconditions, Representation
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
 
@@ -111,10 +112,13 @@ class SandboxSessionRepository(Protocol):
 
 
 class FileReader(Protocol):
-    """An open file: size, ETag and bytes all come from the same open file."""
+    """An open file: size, ETag, Last-Modified and bytes all come from the same open file.
+    `last_modified` is timezone-aware, whole seconds; None where there is no file (a history
+    that is not a regular file reads as empty)."""
 
     size_bytes: int
     etag: str
+    last_modified: datetime | None
 
     def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]: ...
 
@@ -132,6 +136,11 @@ class StagedAttachment(Protocol):
     name: ChatAttachmentName
     size_bytes: int
     sha256: str
+
+
+# Decides an upload's preconditions for one name against the regular file now at that name in
+# the chat directory (None: there is none); refuses by raising PreconditionFailedError.
+UploadCheck = Callable[[ChatAttachmentName, Representation | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,8 +202,12 @@ class ChatStorage(Protocol):
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
-    ) -> HistoryVersion: ...
+        preconditions: Preconditions | None,
+    ) -> HistoryVersion:
+        """Replace the history with `body`. `preconditions` are decided before the body is
+        read (an early refusal) and again, binding, against the version replaced, under the
+        chat's lock; failed, they raise PreconditionFailedError and nothing changes."""
+        ...
 
     async def append_history(
         self,
@@ -203,8 +216,11 @@ class ChatStorage(Protocol):
         body: AsyncIterator[bytes],
         *,
         quota_bytes: int,
-        if_match: IfMatch | None,
-    ) -> HistoryVersion: ...
+        preconditions: Preconditions | None,
+    ) -> HistoryVersion:
+        """Append `body` to the history; `preconditions` as for `replace_history`, decided
+        against the version appended to."""
+        ...
 
     async def stage_attachment(
         self,
@@ -215,18 +231,26 @@ class ChatStorage(Protocol):
         *,
         quota_bytes: int,
         expected_size: int | None,
+        check: UploadCheck | None = None,
     ) -> StagedAttachment:
         """Receive `body` outside the chat directory, reserving its bytes against the quota.
 
-        `expected_size`, when known, is claimed before any byte is read.
+        `expected_size`, when known, is claimed before any byte is read; `check`, when
+        given, runs before any byte is read too, so that a refusal wastes no transfer.
         """
         ...
 
     async def publish_attachments(
-        self, workspace_id: UUID, chat_id: UUID, staged: Sequence[StagedAttachment]
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        staged: Sequence[StagedAttachment],
+        check: UploadCheck | None = None,
     ) -> list[str]:
         """Make every staged upload visible under its name, replacing files of that name;
-        answer each published file's version (ETag)."""
+        answer each published file's version (ETag). `check`, when given, runs for every
+        name under the chat's lock before anything is published: what it raises refuses
+        them all, and nothing changes."""
         ...
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:

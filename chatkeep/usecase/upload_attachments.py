@@ -5,13 +5,14 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.domain.conditions import Preconditions, Representation, upload_target
 from chatkeep.domain.errors import (
     ChecksumMismatchError,
     InvalidAttachmentNameError,
     InvalidRequestError,
 )
 from chatkeep.usecase.access import chat_lock, require_chat
-from chatkeep.usecase.interface import Ports, StagedAttachment
+from chatkeep.usecase.interface import Ports, StagedAttachment, UploadCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +27,19 @@ class IncomingFile:
 
 
 async def upload_attachments(
-    ports: Ports, user_id: UUID, chat_id: UUID, incoming: AsyncIterator[IncomingFile]
+    ports: Ports,
+    user_id: UUID,
+    chat_id: UUID,
+    incoming: AsyncIterator[IncomingFile],
+    preconditions: Preconditions | None = None,
 ) -> list[ChatFile]:
     """Store every incoming file as an attachment, all or nothing, in request order.
 
     A file whose name exists in the chat replaces that attachment under a new id.
+    `preconditions` (RFC 9110 §13) hold for every file or nothing is stored
+    (PreconditionFailedError, 412): decided for each file before its body is read, then,
+    binding, for all of them under the chat's lock as they are published. What they are
+    decided against is `upload_target`'s.
     """
     workspace, chat = await require_chat(ports, user_id, chat_id)
     staged: list[StagedAttachment] = []
@@ -47,6 +56,7 @@ async def upload_attachments(
                 item.body,
                 quota_bytes=workspace.quota_bytes,
                 expected_size=item.declared_size,
+                check=await _check(ports, chat.chat_id, [name], preconditions),
             )
             staged.append(file)
             content_types.append(item.content_type)
@@ -59,8 +69,12 @@ async def upload_attachments(
             raise InvalidRequestError("the request holds no file")
         async with ports.locks.hold(chat_lock(chat.chat_id)):
             await require_chat(ports, user_id, chat_id)  # not deleted while we received
+            names = [file.name for file in staged]
             etags = await ports.storage.publish_attachments(
-                workspace.workspace_id, chat.chat_id, staged
+                workspace.workspace_id,
+                chat.chat_id,
+                staged,
+                check=await _check(ports, chat.chat_id, names, preconditions),
             )
             now = ports.clock.now()
             # With its version (ETag), so that a later rescan need not hash it again.
@@ -76,3 +90,21 @@ async def upload_attachments(
     finally:
         await ports.storage.discard_staged(staged)
     return files
+
+
+async def _check(
+    ports: Ports,
+    chat_id: UUID,
+    names: list[ChatAttachmentName],
+    preconditions: Preconditions | None,
+) -> UploadCheck | None:
+    """The storage's check of `preconditions` for these names, knowing which of them are
+    attachments now; None without preconditions."""
+    if preconditions is None:
+        return None
+    attached = {name for name in names if await ports.files.get_by_chat_id_and_name(chat_id, name)}
+
+    def check(name: ChatAttachmentName, on_disk: Representation | None) -> None:
+        preconditions.require(upload_target(name in attached, on_disk))
+
+    return check

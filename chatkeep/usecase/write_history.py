@@ -3,24 +3,38 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from uuid import UUID
 
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.conditions import Preconditions
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.usecase.access import writing_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.utf8 import utf8_checked
 
 
 async def replace_history(
-    ports: Ports, user_id: UUID, chat_id: UUID, body: AsyncIterator[bytes], if_match: IfMatch | None
+    ports: Ports,
+    user_id: UUID,
+    chat_id: UUID,
+    body: AsyncIterator[bytes],
+    preconditions: Preconditions | None,
 ) -> HistoryVersion:
-    """Replace the whole history with `body`: all of it, or nothing if refused."""
-    return await _write(ports, user_id, chat_id, body, if_match, append=False)
+    """Replace the whole history with `body`: all of it, or nothing if refused.
+
+    `preconditions` (RFC 9110 §13) are decided against the version replaced; failed, they
+    raise PreconditionFailedError (412), before the body is read when they already fail.
+    """
+    return await _write(ports, user_id, chat_id, body, preconditions, append=False)
 
 
 async def append_history(
-    ports: Ports, user_id: UUID, chat_id: UUID, body: AsyncIterator[bytes], if_match: IfMatch | None
+    ports: Ports,
+    user_id: UUID,
+    chat_id: UUID,
+    body: AsyncIterator[bytes],
+    preconditions: Preconditions | None,
 ) -> HistoryVersion:
-    """Append `body` to the history as one whole: never interleaved, never partial."""
-    return await _write(ports, user_id, chat_id, body, if_match, append=True)
+    """Append `body` to the history as one whole: never interleaved, never partial;
+    `preconditions` as for `replace_history`, against the version appended to."""
+    return await _write(ports, user_id, chat_id, body, preconditions, append=True)
 
 
 async def _write(
@@ -28,7 +42,7 @@ async def _write(
     user_id: UUID,
     chat_id: UUID,
     body: AsyncIterator[bytes],
-    if_match: IfMatch | None,
+    preconditions: Preconditions | None,
     *,
     append: bool,
 ) -> HistoryVersion:
@@ -40,7 +54,7 @@ async def _write(
             chat.chat_id,
             utf8_checked(body),
             quota_bytes=workspace.quota_bytes,
-            if_match=if_match,
+            preconditions=preconditions,
         )
         await ports.chats.touch(chat.chat_id, ports.clock.now())
         return version

@@ -36,18 +36,18 @@ Scenario = Callable[[FileSystemChatStorage, tuple[uuid.UUID, uuid.UUID]], Awaita
 async def replace_history(
     storage: FileSystemChatStorage, chat: tuple[uuid.UUID, uuid.UUID]
 ) -> object:
-    return await storage.replace_history(*chat, chunks(BIG), quota_bytes=10**9, if_match=None)
+    return await storage.replace_history(*chat, chunks(BIG), quota_bytes=10**9, preconditions=None)
 
 
 async def append_history(
     storage: FileSystemChatStorage, chat: tuple[uuid.UUID, uuid.UUID]
 ) -> object:
-    return await storage.append_history(*chat, chunks(BIG), quota_bytes=10**9, if_match=None)
+    return await storage.append_history(*chat, chunks(BIG), quota_bytes=10**9, preconditions=None)
 
 
 async def small_append(storage: FileSystemChatStorage, chat: tuple[uuid.UUID, uuid.UUID]) -> object:
     return await storage.append_history(
-        *chat, chunks(b"one line\n"), quota_bytes=10**9, if_match=None
+        *chat, chunks(b"one line\n"), quota_bytes=10**9, preconditions=None
     )
 
 
@@ -82,7 +82,7 @@ async def fresh(data_dir: Path) -> tuple[FileSystemChatStorage, tuple[uuid.UUID,
     chat = uuid.uuid4(), uuid.uuid4()
     await storage.create_workspace(chat[0])
     await storage.create_chat(*chat)
-    await storage.replace_history(*chat, chunks(OLD_HISTORY), quota_bytes=10**9, if_match=None)
+    await storage.replace_history(*chat, chunks(OLD_HISTORY), quota_bytes=10**9, preconditions=None)
     name = ChatAttachmentName("file.bin")
     staged = await storage.stage_attachment(
         *chat, name, chunks(OLD_FILE), quota_bytes=10**9, expected_size=None

@@ -28,14 +28,17 @@ SUCCESSES: Counter[str] = Counter()
 CALLS: Counter[int] = Counter()
 FAILURES: list[str] = []
 # Once calls reach real chats, schema-valid requests are rightly refused for what JSON Schema
-# cannot say: an If-Match that does not match (412), a checksum that does not (400), a body
+# cannot say: a precondition that does not hold (412), a checksum that does not (400), a body
 # that is not UTF-8 (400), multipart parts without distinct valid filenames (400). Every other
 # check stays: no 5xx, documented statuses, content types, headers and schemas, a deleted
 # resource staying gone, a created one being reachable, schema-invalid requests refused.
 EXCLUDED = [positive_data_acceptance]
-# Random preconditions and checksums would stop almost every sequence at its first write;
-# their refusals are tested on their own elsewhere.
-BLOCKING_HEADERS = ("If-Match", "X-Checksum-Sha256")
+# Random preconditions and checksums would stop almost every sequence at its first write: a
+# random If-Match or If-None-Match is malformed (400) or names no version (If-Match: 412), an
+# If-None-Match: * refuses every history write, a past If-Unmodified-Since every write. Their
+# refusals are tested on their own (test/integration/test_http_preconditions.py). If-Modified-
+# Since and If-Range stay: at worst they turn a read into a 304 or a 200 for a 206.
+BLOCKING_HEADERS = ("If-Match", "If-None-Match", "If-Unmodified-Since", "X-Checksum-Sha256")
 
 
 class CountingIds:

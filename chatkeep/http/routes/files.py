@@ -11,23 +11,20 @@ from starlette.responses import Response
 
 from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
 from chatkeep.http.bodies import body_chunks, declared_length
-from chatkeep.http.conditions import none_match
-from chatkeep.http.disposition import attachment_disposition, part_filename
+from chatkeep.http.conditions import preconditions_of
+from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
-from chatkeep.http.ranges import byte_range
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.schemas import ChatFileList, ChatFileOut
-from chatkeep.http.streaming import ReaderResponse
 from chatkeep.usecase.attachments import (
     clear_attachments,
     delete_attachment,
     get_attachment,
     list_attachments,
-    open_attachment,
 )
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
@@ -35,6 +32,8 @@ from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
 OCTET_STREAM = "application/octet-stream"
+# If-Modified-Since is for GET and HEAD only (RFC 9110 §13.1.3).
+UPLOAD_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
 
 
 def file_id_of(request: Request) -> UUID:
@@ -67,12 +66,17 @@ def content_type_of(value: str | None) -> str | None:
 
 
 async def post_files(request: Request, ports: Ports) -> Response:
+    """201 with the stored files; the request's preconditions hold for every file or
+    none is stored (412, decision record 019)."""
     media_type, parameters = parse_options_header(request.headers.get("content-type"))
     if media_type == b"multipart/form-data":
         incoming = _multipart_files(request, parameters.get(b"boundary"))
     else:
         incoming = _raw_file(request)
-    files = await upload_attachments(ports, user_id_of(request), chat_id_of(request), incoming)
+    conditions = preconditions_of(request.headers)
+    files = await upload_attachments(
+        ports, user_id_of(request), chat_id_of(request), incoming, conditions
+    )
     return json_response(ChatFileList.of(files), 201)
 
 
@@ -131,36 +135,6 @@ async def remove_file(request: Request, ports: Ports) -> Response:
     return Response(status_code=204)
 
 
-async def get_content(request: Request, ports: Ports) -> Response:
-    chat_file, reader = await open_attachment(
-        ports, user_id_of(request), chat_id_of(request), file_id_of(request)
-    )
-    headers = {
-        "ETag": reader.etag,
-        "Accept-Ranges": "bytes",
-        "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": attachment_disposition(chat_file.name.value),
-    }
-    try:
-        if none_match(request.headers.get("if-none-match"), reader.etag):
-            await reader.aclose()
-            return Response(status_code=304, headers=headers)
-        if_range = request.headers.get("if-range")
-        asked = None if if_range not in (None, reader.etag) else request.headers.get("range")
-        selected = byte_range(asked, reader.size_bytes)
-    except BaseException:
-        await reader.aclose()
-        raise
-    content_type = chat_file.content_type or OCTET_STREAM
-    if selected is None:
-        return ReaderResponse(reader, content_type, headers)
-    offset, length = selected
-    headers["Content-Range"] = f"bytes {offset}-{offset + length - 1}/{reader.size_bytes}"
-    return ReaderResponse(
-        reader, content_type, headers, status_code=206, offset=offset, length=length
-    )
-
-
 _FILES = "/v1/chats/{chat_id}/files"
 _FILE = "/v1/chats/{chat_id}/files/{file_id}"
 _UPLOAD = (
@@ -182,14 +156,14 @@ _UPLOAD = (
         schema={"format": "binary"},
     ),
 )
-_CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
 
 OPERATIONS = [
     Operation(
         "POST",
         _FILES,
         post_files,
-        "Upload attachments (multipart, or a raw body with ?name=), all or nothing",
+        "Upload attachments (multipart, or a raw body with ?name=), all or nothing; "
+        "If-None-Match: * creates only, If-Match replaces only that version",
         {201: ChatFileList},
         request=_UPLOAD,
         body_required=True,
@@ -202,8 +176,9 @@ OPERATIONS = [
             "workspace_quota_exceeded",
             "request_too_large",
             "insufficient_storage",
+            "precondition_failed",
         ),
-        request_headers=("X-Checksum-Sha256",),
+        request_headers=("X-Checksum-Sha256", *UPLOAD_CONDITIONS),
         query=("name",),
     ),
     Operation(
@@ -238,14 +213,5 @@ OPERATIONS = [
         "Remove one attachment",
         {204: None},
         errors=("chat_not_found", "chat_file_not_found"),
-    ),
-    Operation(
-        "GET",
-        _FILE + "/content",
-        get_content,
-        "The attachment's bytes: streamed, with Range, ETag and If-None-Match",
-        {200: _CONTENT, 206: _CONTENT, 304: None},
-        errors=("chat_not_found", "chat_file_not_found", "range_not_satisfiable"),
-        request_headers=("Range", "If-Range", "If-None-Match"),
     ),
 ]

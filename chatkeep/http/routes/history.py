@@ -6,9 +6,11 @@ from uuid import UUID
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatkeep.domain.history import HistoryVersion, IfMatch
+from chatkeep.domain.conditions import Preconditions
+from chatkeep.domain.history import HistoryVersion
 from chatkeep.http.bodies import body_chunks
-from chatkeep.http.conditions import none_match, parse_if_match
+from chatkeep.http.conditions import CONDITION_HEADERS, preconditions_of, validator_headers
+from chatkeep.http.dates import format_http_date
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
@@ -29,15 +31,19 @@ _WRITE_ERRORS = (
     "workspace_quota_exceeded",
     "insufficient_storage",
 )
+# If-Modified-Since is for GET and HEAD only (RFC 9110 §13.1.3).
+_WRITE_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
 
 
 async def get_history(request: Request, ports: Ports) -> Response:
-    reader = await read_history(ports, user_id_of(request), chat_id_of(request))
-    etag = reader.etag
-    if none_match(request.headers.get("if-none-match"), etag):
-        await reader.aclose()
-        return Response(status_code=304, headers={"ETag": etag})
-    return ReaderResponse(reader, MARKDOWN, {"ETag": etag})
+    """GET and HEAD: 200 with the bytes, ETag and Last-Modified; 304 when the client's
+    copy is current; 412 when If-Match or If-Unmodified-Since fails (RFC 9110 §13.2.2)."""
+    conditions = preconditions_of(request.headers)
+    read = await read_history(ports, user_id_of(request), chat_id_of(request), conditions)
+    headers = validator_headers(read.reader)
+    if not read.send:
+        return Response(status_code=304, headers=headers)
+    return ReaderResponse(read.reader, MARKDOWN, headers)
 
 
 async def put_history(request: Request, ports: Ports) -> Response:
@@ -49,16 +55,20 @@ async def post_history(request: Request, ports: Ports) -> Response:
 
 
 WriteHistory = Callable[
-    [Ports, UUID, UUID, AsyncIterator[bytes], IfMatch | None], Awaitable[HistoryVersion]
+    [Ports, UUID, UUID, AsyncIterator[bytes], Preconditions | None], Awaitable[HistoryVersion]
 ]
 
 
 async def _write(request: Request, ports: Ports, write: WriteHistory) -> Response:
-    if_match = parse_if_match(request.headers.get("if-match"))
+    # The preconditions are parsed before the body is touched: a refusal can come first.
+    conditions = preconditions_of(request.headers)
     chat_id = chat_id_of(request)
-    version = await write(ports, user_id_of(request), chat_id, body_chunks(request), if_match)
+    version = await write(ports, user_id_of(request), chat_id, body_chunks(request), conditions)
     written = HistoryWritten(size_bytes=version.size_bytes, etag=version.etag)
-    return json_response(written, ETag=version.etag)
+    response = json_response(written, ETag=version.etag)
+    if version.last_modified is not None:
+        response.headers["Last-Modified"] = format_http_date(version.last_modified)
+    return response
 
 
 OPERATIONS = [
@@ -66,10 +76,10 @@ OPERATIONS = [
         "GET",
         "/v1/chats/{chat_id}/history",
         get_history,
-        "The chat's history.md, with its ETag",
+        "The chat's history.md, with its ETag and Last-Modified; conditional (RFC 9110 §13)",
         {200: _HISTORY, 304: None},
-        errors=("chat_not_found",),
-        request_headers=("If-None-Match",),
+        errors=("chat_not_found", "invalid_request", "precondition_failed"),
+        request_headers=CONDITION_HEADERS,
     ),
     Operation(
         "PUT",
@@ -79,7 +89,7 @@ OPERATIONS = [
         {200: HistoryWritten},
         request=_WRITTEN,
         errors=_WRITE_ERRORS,
-        request_headers=("If-Match",),
+        request_headers=_WRITE_CONDITIONS,
     ),
     Operation(
         "POST",
@@ -89,6 +99,6 @@ OPERATIONS = [
         {200: HistoryWritten},
         request=_WRITTEN,
         errors=_WRITE_ERRORS,
-        request_headers=("If-Match",),
+        request_headers=_WRITE_CONDITIONS,
     ),
 ]

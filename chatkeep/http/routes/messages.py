@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from chatkeep.domain.errors import InvalidHistoryError
 from chatkeep.http.bodies import describe, read_json_bytes, read_query
+from chatkeep.http.conditions import preconditions_of
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Operation, json_response
@@ -31,8 +32,13 @@ _PATH = "/v1/chats/{chat_id}/messages"
 
 
 async def post_messages(request: Request, ports: Ports) -> Response:
+    """Append to the history, under the preconditions of a history write (decision
+    record 019): they are decided against the version appended to."""
+    conditions = preconditions_of(request.headers)
     body = _parse(await read_json_bytes(request, MAX_MESSAGES_BODY_BYTES))
-    messages = await append_messages(ports, user_id_of(request), chat_id_of(request), body)
+    messages = await append_messages(
+        ports, user_id_of(request), chat_id_of(request), body, conditions
+    )
     return json_response(MessageList(messages=[MessageOut.of(m) for m in messages]), 201)
 
 
@@ -76,7 +82,8 @@ OPERATIONS = [
         "POST",
         _PATH,
         post_messages,
-        "Append one message, or several (all or nothing), as blocks of history.md",
+        "Append one message, or several (all or nothing), as blocks of history.md; "
+        "conditional on the history's version (RFC 9110 §13)",
         {201: MessageList},
         request=MessagesPost,
         body_required=True,
@@ -88,7 +95,9 @@ OPERATIONS = [
             "request_too_large",
             "workspace_quota_exceeded",
             "insufficient_storage",
+            "precondition_failed",
         ),
+        request_headers=("If-Match", "If-None-Match", "If-Unmodified-Since"),
     ),
     Operation(
         "GET",

@@ -3,21 +3,8 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from chatkeep.domain.history import IfMatch
 from chatkeep.domain.sandbox import SandboxSession
 from test.conftest import START
-
-
-def test_if_match_matches_listed_etags_only() -> None:
-    """An If-Match list matches its own ETags and nothing else."""
-    condition = IfMatch(frozenset({'"a"', '"b"'}))
-    assert condition.matches('"a"')
-    assert not condition.matches('"c"')
-
-
-def test_if_match_star_matches_any_version() -> None:
-    """`If-Match: *` matches whatever the current ETag is."""
-    assert IfMatch(frozenset(), any=True).matches('"anything"')
 
 
 def test_sandbox_session_without_lease_never_expires() -> None:

@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from chatkeep.domain.conditions import EntityTags, Preconditions
 from chatkeep.domain.errors import PreconditionFailedError
-from chatkeep.domain.history import IfMatch
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
 
@@ -19,7 +19,7 @@ async def test_concurrent_appends_share_fsyncs(storage: FileSystemChatStorage, c
     versions = await asyncio.gather(
         *(
             storage.append_history(
-                *chat, body(f"{i:03d}\n".encode()), quota_bytes=QUOTA, if_match=None
+                *chat, body(f"{i:03d}\n".encode()), quota_bytes=QUOTA, preconditions=None
             )
             for i in range(50)
         )
@@ -39,11 +39,13 @@ async def test_stale_if_match_in_a_crowd_fails_alone(
 ) -> None:
     """An append whose If-Match went stale while others were queued fails with 412;
     the appends around it land."""
-    old = await storage.append_history(*chat, body(b"base\n"), quota_bytes=QUOTA, if_match=None)
+    old = await storage.append_history(
+        *chat, body(b"base\n"), quota_bytes=QUOTA, preconditions=None
+    )
 
     async def plain(index: int) -> object:
         return await storage.append_history(
-            *chat, body(f"plain {index}\n".encode()), quota_bytes=QUOTA, if_match=None
+            *chat, body(f"plain {index}\n".encode()), quota_bytes=QUOTA, preconditions=None
         )
 
     async def conditional() -> object:
@@ -52,7 +54,7 @@ async def test_stale_if_match_in_a_crowd_fails_alone(
             *chat,
             body(b"conditional\n"),
             quota_bytes=QUOTA,
-            if_match=IfMatch(frozenset({old.etag})),
+            preconditions=Preconditions(if_match=EntityTags.of(old.etag)),
         )
 
     results = await asyncio.gather(
@@ -70,17 +72,19 @@ async def test_current_if_match_heads_its_own_batch(
     storage: FileSystemChatStorage, chat: Chat
 ) -> None:
     """An append with a matching If-Match lands even while plain appends crowd in."""
-    current = await storage.append_history(*chat, body(b"a\n"), quota_bytes=QUOTA, if_match=None)
+    current = await storage.append_history(
+        *chat, body(b"a\n"), quota_bytes=QUOTA, preconditions=None
+    )
     matched = asyncio.create_task(
         storage.append_history(
             *chat,
             body(b"checked\n"),
             quota_bytes=QUOTA,
-            if_match=IfMatch(frozenset({current.etag})),
+            preconditions=Preconditions(if_match=EntityTags.of(current.etag)),
         )
     )
     await asyncio.sleep(0.01)  # queued (and being written) before the plain one arrives
-    plain = storage.append_history(*chat, body(b"plain\n"), quota_bytes=QUOTA, if_match=None)
+    plain = storage.append_history(*chat, body(b"plain\n"), quota_bytes=QUOTA, preconditions=None)
     results = await asyncio.gather(matched, plain)
     assert all(r.size_bytes >= 8 for r in results)
     assert sorted((await read_all(storage, chat)).decode().splitlines()) == [
@@ -96,6 +100,6 @@ async def test_appends_from_memory_and_from_disk(
 ) -> None:
     """Small bodies stay in memory, large ones spill to a temp file; both append whole."""
     data = b"z" * size
-    version = await storage.append_history(*chat, body(data), quota_bytes=10**9, if_match=None)
+    version = await storage.append_history(*chat, body(data), quota_bytes=10**9, preconditions=None)
     assert version.size_bytes == size
     assert await read_all(storage, chat) == data

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from chatkeep.domain.conditions import EntityTags, Preconditions
 from chatkeep.domain.errors import (
     ChatNotFoundError,
     PreconditionFailedError,
     WorkspaceQuotaExceededError,
 )
-from chatkeep.domain.history import IfMatch
 from chatkeep.storage.etag import ABSENT_ETAG
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
@@ -38,11 +38,11 @@ async def test_new_chat_has_an_empty_regular_history(
 async def test_replace_then_append_round_trip(storage: FileSystemChatStorage, chat: Chat) -> None:
     """Replace sets the whole content; append adds to its end; reads see exactly that."""
     replaced = await storage.replace_history(
-        *chat, body(b"# one\n", b"two\n"), quota_bytes=QUOTA, if_match=None
+        *chat, body(b"# one\n", b"two\n"), quota_bytes=QUOTA, preconditions=None
     )
     assert replaced.size_bytes == 10
     appended = await storage.append_history(
-        *chat, body(b"three\n"), quota_bytes=QUOTA, if_match=None
+        *chat, body(b"three\n"), quota_bytes=QUOTA, preconditions=None
     )
     assert appended.size_bytes == 16
     assert await read_all(storage, chat) == b"# one\ntwo\nthree\n"
@@ -52,7 +52,7 @@ async def test_replace_then_append_round_trip(storage: FileSystemChatStorage, ch
 async def test_large_history_streams_in_chunks(storage: FileSystemChatStorage, chat: Chat) -> None:
     """A history larger than one read chunk comes back whole, in several chunks."""
     content = os.urandom(3 * 1024 * 1024 + 17)
-    await storage.replace_history(*chat, body(content), quota_bytes=10**9, if_match=None)
+    await storage.replace_history(*chat, body(content), quota_bytes=10**9, preconditions=None)
     reader = await storage.open_history(*chat)
     chunks = [chunk async for chunk in reader.chunks()]
     await reader.aclose()
@@ -67,7 +67,7 @@ async def test_etag_changes_with_every_write_and_matches_reads(
     seen = set()
     for round_ in range(5):
         version = await storage.replace_history(
-            *chat, body(b"same size"), quota_bytes=QUOTA, if_match=None
+            *chat, body(b"same size"), quota_bytes=QUOTA, preconditions=None
         )
         reader = await storage.open_history(*chat)
         await reader.aclose()
@@ -78,14 +78,20 @@ async def test_etag_changes_with_every_write_and_matches_reads(
 
 async def test_stale_if_match_writes_nothing(storage: FileSystemChatStorage, chat: Chat) -> None:
     """A write whose If-Match names an old ETag is refused and the history stays."""
-    old = await storage.replace_history(*chat, body(b"v1"), quota_bytes=QUOTA, if_match=None)
+    old = await storage.replace_history(*chat, body(b"v1"), quota_bytes=QUOTA, preconditions=None)
     current = await storage.append_history(
-        *chat, body(b"+v2"), quota_bytes=QUOTA, if_match=IfMatch(frozenset({old.etag}))
+        *chat,
+        body(b"+v2"),
+        quota_bytes=QUOTA,
+        preconditions=Preconditions(if_match=EntityTags.of(old.etag)),
     )
     for write in (storage.replace_history, storage.append_history):
         with pytest.raises(PreconditionFailedError) as refused:
             await write(
-                *chat, body(b"lost"), quota_bytes=QUOTA, if_match=IfMatch(frozenset({old.etag}))
+                *chat,
+                body(b"lost"),
+                quota_bytes=QUOTA,
+                preconditions=Preconditions(if_match=EntityTags.of(old.etag)),
             )
         assert refused.value.current_etag == current.etag
     assert await read_all(storage, chat) == b"v1+v2"
@@ -96,11 +102,11 @@ async def test_write_over_quota_is_refused_and_changes_nothing(
 ) -> None:
     """A write that would exceed the quota raises and leaves history and usage as they were."""
     workspace_id = chat[0]
-    await storage.replace_history(*chat, body(b"x" * 60), quota_bytes=100, if_match=None)
+    await storage.replace_history(*chat, body(b"x" * 60), quota_bytes=100, preconditions=None)
     with pytest.raises(WorkspaceQuotaExceededError):
-        await storage.append_history(*chat, body(b"y" * 41), quota_bytes=100, if_match=None)
+        await storage.append_history(*chat, body(b"y" * 41), quota_bytes=100, preconditions=None)
     with pytest.raises(WorkspaceQuotaExceededError):
-        await storage.replace_history(*chat, body(b"z" * 101), quota_bytes=100, if_match=None)
+        await storage.replace_history(*chat, body(b"z" * 101), quota_bytes=100, preconditions=None)
     assert await read_all(storage, chat) == b"x" * 60
     assert await storage.workspace_used_bytes(workspace_id) == 60
     assert os.listdir(storage._tmp) == []
@@ -110,8 +116,10 @@ async def test_replace_counts_the_old_history_as_freed(
     storage: FileSystemChatStorage, chat: Chat
 ) -> None:
     """Replacing 90 bytes by 95 in a 100-byte quota fits: only 5 bytes are new."""
-    await storage.replace_history(*chat, body(b"a" * 90), quota_bytes=100, if_match=None)
-    version = await storage.replace_history(*chat, body(b"b" * 95), quota_bytes=100, if_match=None)
+    await storage.replace_history(*chat, body(b"a" * 90), quota_bytes=100, preconditions=None)
+    version = await storage.replace_history(
+        *chat, body(b"b" * 95), quota_bytes=100, preconditions=None
+    )
     assert version.size_bytes == 95
     assert await storage.workspace_used_bytes(chat[0]) == 95
 
@@ -120,8 +128,10 @@ async def test_shrinking_write_is_allowed_over_quota(
     storage: FileSystemChatStorage, chat: Chat
 ) -> None:
     """A write that does not increase usage succeeds even when the workspace is over quota."""
-    await storage.replace_history(*chat, body(b"a" * 90), quota_bytes=100, if_match=None)
-    version = await storage.replace_history(*chat, body(b"b" * 10), quota_bytes=5, if_match=None)
+    await storage.replace_history(*chat, body(b"a" * 90), quota_bytes=100, preconditions=None)
+    version = await storage.replace_history(
+        *chat, body(b"b" * 10), quota_bytes=5, preconditions=None
+    )
     assert version.size_bytes == 10
     assert await storage.workspace_used_bytes(chat[0]) == 10
 
@@ -138,7 +148,7 @@ async def test_concurrent_appends_land_whole(storage: FileSystemChatStorage, cha
                 await asyncio.sleep(0)
                 yield part
 
-        await storage.append_history(*chat, slow(), quota_bytes=QUOTA, if_match=None)
+        await storage.append_history(*chat, slow(), quota_bytes=QUOTA, preconditions=None)
 
     await asyncio.gather(*(append(i) for i in range(200)))
     lines = (await read_all(storage, chat)).decode().splitlines()
@@ -159,6 +169,8 @@ async def test_absent_history_reads_empty(storage: FileSystemChatStorage, chat: 
     assert reader.size_bytes == 0
     assert reader.etag == ABSENT_ETAG
     await reader.aclose()
-    version = await storage.append_history(*chat, body(b"back"), quota_bytes=QUOTA, if_match=None)
+    version = await storage.append_history(
+        *chat, body(b"back"), quota_bytes=QUOTA, preconditions=None
+    )
     assert version.size_bytes == 4
     assert history_path(storage, chat).read_bytes() == b"back"

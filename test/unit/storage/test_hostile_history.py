@@ -36,7 +36,7 @@ async def test_symlinked_history_reads_empty_and_is_replaced(
     """A history.md symlink to a host file is never read or written through."""
     history = plant_symlink(storage, chat, host_file)
     assert await read_all(storage, chat) == b""
-    await storage.append_history(*chat, body(b"mine"), quota_bytes=QUOTA, if_match=None)
+    await storage.append_history(*chat, body(b"mine"), quota_bytes=QUOTA, preconditions=None)
     assert host_file.read_bytes() == b"host secret"
     assert not history.is_symlink()
     assert history.read_bytes() == b"mine"
@@ -47,7 +47,7 @@ async def test_replace_over_symlink_leaves_the_target(
 ) -> None:
     """PUT over a planted symlink replaces the link, not its target."""
     history = plant_symlink(storage, chat, host_file)
-    await storage.replace_history(*chat, body(b"new"), quota_bytes=QUOTA, if_match=None)
+    await storage.replace_history(*chat, body(b"new"), quota_bytes=QUOTA, preconditions=None)
     assert host_file.read_bytes() == b"host secret"
     assert not history.is_symlink()
     assert history.read_bytes() == b"new"
@@ -61,7 +61,7 @@ async def test_fifo_history_neither_blocks_nor_is_written(
     history.unlink()
     os.mkfifo(history)
     assert await read_all(storage, chat) == b""
-    await storage.append_history(*chat, body(b"after fifo"), quota_bytes=QUOTA, if_match=None)
+    await storage.append_history(*chat, body(b"after fifo"), quota_bytes=QUOTA, preconditions=None)
     assert history.is_file()
     assert history.read_bytes() == b"after fifo"
 
@@ -75,7 +75,7 @@ async def test_fifo_with_a_reader_is_not_written_into(
     os.mkfifo(history)
     reader_fd = os.open(history, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        await storage.append_history(*chat, body(b"data"), quota_bytes=QUOTA, if_match=None)
+        await storage.append_history(*chat, body(b"data"), quota_bytes=QUOTA, preconditions=None)
         assert os.read(reader_fd, 100) == b""
     finally:
         os.close(reader_fd)
@@ -98,7 +98,7 @@ async def test_planted_directory_history_is_removed_by_a_write(
     reader = await storage.open_history(*chat)
     assert reader.etag == ABSENT_ETAG
     await reader.aclose()
-    await storage.replace_history(*chat, body(b"file now"), quota_bytes=QUOTA, if_match=None)
+    await storage.replace_history(*chat, body(b"file now"), quota_bytes=QUOTA, preconditions=None)
     assert history.read_bytes() == b"file now"
     assert (outside / "keep.txt").read_bytes() == b"keep"
 
@@ -114,7 +114,7 @@ async def test_socket_history_reads_empty(
     try:
         server.bind("history.md")
         assert await read_all(storage, chat) == b""
-        await storage.append_history(*chat, body(b"ok"), quota_bytes=QUOTA, if_match=None)
+        await storage.append_history(*chat, body(b"ok"), quota_bytes=QUOTA, preconditions=None)
     finally:
         server.close()
     assert history.read_bytes() == b"ok"
@@ -124,11 +124,11 @@ async def test_hard_linked_history_is_copied_not_appended_through(
     storage: FileSystemChatStorage, chat: Chat
 ) -> None:
     """An append to a hard-linked history leaves the other link's content unchanged."""
-    await storage.replace_history(*chat, body(b"base"), quota_bytes=QUOTA, if_match=None)
+    await storage.replace_history(*chat, body(b"base"), quota_bytes=QUOTA, preconditions=None)
     history = storage.chat_dir(*chat) / "history.md"
     twin = storage.chat_dir(*chat) / "twin"
     os.link(history, twin)
-    await storage.append_history(*chat, body(b"+more"), quota_bytes=QUOTA, if_match=None)
+    await storage.append_history(*chat, body(b"+more"), quota_bytes=QUOTA, preconditions=None)
     assert history.read_bytes() == b"base+more"
     assert twin.read_bytes() == b"base"
 

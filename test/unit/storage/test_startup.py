@@ -54,7 +54,7 @@ async def test_start_cuts_back_a_torn_append(tmp_path: Path) -> None:
     storage = FileSystemChatStorage(data)
     await storage.start()
     chat = await new_chat(storage)
-    await storage.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, if_match=None)
+    await storage.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
     await storage.close()
     tear_append(storage, chat, data / "journal")
 
@@ -70,7 +70,7 @@ async def test_successful_appends_leave_no_intent(tmp_path: Path) -> None:
     storage = FileSystemChatStorage(tmp_path / "data")
     await storage.start()
     chat = await new_chat(storage)
-    await storage.append_history(*chat, body(b"a"), quota_bytes=QUOTA, if_match=None)
+    await storage.append_history(*chat, body(b"a"), quota_bytes=QUOTA, preconditions=None)
     assert os.listdir(tmp_path / "data" / "journal") == []
     await storage.close()
 
@@ -81,7 +81,7 @@ async def test_usage_of_an_existing_workspace_is_counted_from_disk(tmp_path: Pat
     storage = FileSystemChatStorage(data)
     await storage.start()
     chat = await new_chat(storage)
-    await storage.replace_history(*chat, body(b"x" * 123), quota_bytes=QUOTA, if_match=None)
+    await storage.replace_history(*chat, body(b"x" * 123), quota_bytes=QUOTA, preconditions=None)
     (storage.chat_dir(*chat) / "sandbox-wrote").write_bytes(b"y" * 7)
     await storage.close()
     restarted = FileSystemChatStorage(data)
@@ -128,7 +128,7 @@ async def test_a_dead_process_is_recovered_by_the_next_start(tmp_path: Path) -> 
     dead = shared(data)
     await dead.start()
     chat = await new_chat(dead)
-    await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, if_match=None)
+    await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
     [process] = os.listdir(data / "journal")
     tear_append(dead, chat, data / "journal" / process)
     await dead.close()  # its lock goes, its directories stay, as after a crash

@@ -83,7 +83,8 @@ async def test_open_delete_and_clear(ports: Ports) -> None:
     one, two = await upload_attachments(
         ports, user, chat_id, incoming(file("1", b"one"), file("2", b"two"))
     )
-    chat_file, reader = await open_attachment(ports, user, chat_id, one.file_id)
+    chat_file, read = await open_attachment(ports, user, chat_id, one.file_id)
+    reader = read.reader
     assert chat_file == one
     assert b"".join([c async for c in reader.chunks()]) == b"one"
     await reader.aclose()

@@ -21,7 +21,7 @@ async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
 
 
 async def history_of(ports: Ports, user: uuid.UUID, chat_id: uuid.UUID) -> bytes:
-    async with aclosing(await read_history(ports, user, chat_id)) as reader:
+    async with aclosing((await read_history(ports, user, chat_id)).reader) as reader:
         return b"".join([chunk async for chunk in reader.chunks()])
 
 
