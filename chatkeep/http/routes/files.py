@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from urllib.parse import unquote_to_bytes
 from uuid import UUID
 
-from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +15,7 @@ from chatkeep.http.disposition import attachment_disposition, part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
+from chatkeep.http.limits import MAX_MEDIA_TYPE_CHARS, bounded_integers, media_type
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.ranges import byte_range
@@ -33,7 +33,7 @@ from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+_CONTENT_TYPE = re.compile(rf"[\x21-\x7e][\x20-\x7e]{{0,{MAX_MEDIA_TYPE_CHARS - 1}}}")
 OCTET_STREAM = "application/octet-stream"
 
 
@@ -62,14 +62,16 @@ def content_type_of(value: str | None) -> str | None:
     if not value:
         return None
     if not _CONTENT_TYPE.fullmatch(value):
-        raise RequestError("invalid_request", "Content-Type must be printable ASCII, <= 255")
+        raise RequestError(
+            "invalid_request", f"Content-Type must be printable ASCII, <= {MAX_MEDIA_TYPE_CHARS}"
+        )
     return value
 
 
 async def post_files(request: Request, ports: Ports) -> Response:
-    media_type, parameters = parse_options_header(request.headers.get("content-type"))
-    if media_type == b"multipart/form-data":
-        incoming = _multipart_files(request, parameters.get(b"boundary"))
+    kind, parameters = media_type(request.headers.get("content-type"))
+    if kind == b"multipart/form-data":
+        incoming = _multipart_files(request, parameters.get(b"boundary", b""))
     else:
         incoming = _raw_file(request)
     files = await upload_attachments(ports, user_id_of(request), chat_id_of(request), incoming)
@@ -92,9 +94,7 @@ async def _raw_file(request: Request) -> AsyncIterator[IncomingFile]:
     )
 
 
-async def _multipart_files(request: Request, boundary: bytes | None) -> AsyncIterator[IncomingFile]:
-    if not boundary:
-        raise RequestError("invalid_request", "multipart/form-data needs a boundary")
+async def _multipart_files(request: Request, boundary: bytes) -> AsyncIterator[IncomingFile]:
     reader = MultipartReader(body_chunks(request), boundary)
     async for part in reader.parts():
         disposition = part.disposition
@@ -147,6 +147,7 @@ async def get_content(request: Request, ports: Ports) -> Response:
             return Response(status_code=304, headers=headers)
         if_range = request.headers.get("if-range")
         asked = None if if_range not in (None, reader.etag) else request.headers.get("range")
+        asked = bounded_integers(asked, "Range")
         selected = byte_range(asked, reader.size_bytes)
     except BaseException:
         await reader.aclose()
