@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatkeep.domain.limits import MAX_STORED_INTEGER
+
 GIB = 1024**3
 
 
@@ -16,7 +18,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path("./data")
-    quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
+    quota_bytes: int = Field(
+        default=GIB, ge=0, le=MAX_STORED_INTEGER, description="The quota of a new workspace."
+    )
     api_token: str | None = None
     metadata: str = Field(
         default="sqlite", description="memory, sqlite (in the data directory) or a database URL"

@@ -73,6 +73,7 @@ def test_api_token_flag_is_enforced(tmp_path: Path) -> None:
         (["--port", "eighty"], {}, "port"),
         (["--port", "70000"], {}, "port"),
         (["--quota-bytes", "-1"], {}, "quota_bytes"),
+        (["--quota-bytes", str(2**63)], {}, "quota_bytes"),
         ([], {"CHATKEEP_PORT": "x"}, "port"),
         (["--data-dir", "/proc/version/data"], {}, "not writable"),
     ],
