@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
+from chatkeep.domain.chat_cursor import MAX_CURSOR_CHARS
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
@@ -150,7 +151,7 @@ class ChatsQuery(QueryModel):
     status: ChatStatus | None = None
     order: ChatOrder = "created_at"
     limit: Annotated[int, Field(ge=1, le=list_chats.MAX_LIMIT)] = list_chats.DEFAULT_LIMIT
-    cursor: str | None = None
+    cursor: Annotated[str, Field(max_length=MAX_CURSOR_CHARS)] | None = None
 
 
 def _iso_8601_with_offset(value: object) -> datetime:
