@@ -18,11 +18,12 @@ from pydantic import (
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
 from chatkeep.domain.chat_cursor import MAX_CURSOR_CHARS
-from chatkeep.domain.limits import MAX_STORED_INTEGER
+from chatkeep.domain.limits import MAX_STORED_INTEGER, text_problem
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase import list_chats, read_messages
+from chatkeep.usecase.sandbox_session import MAX_SANDBOX_ID_CHARS
 
 
 def _whole_number(value: object) -> int:
@@ -39,6 +40,28 @@ def _whole_number(value: object) -> int:
 # them as `minimum` and `maximum`: the document states the very bounds that are checked.
 QuotaBytes = Annotated[int, Field(ge=0, le=MAX_STORED_INTEGER), BeforeValidator(_whole_number)]
 LeaseSeconds = Annotated[int, Field(ge=1, le=MAX_LEASE_SECONDS), BeforeValidator(_whole_number)]
+
+
+def _storable_text(value: object) -> object:
+    """Refuses a text no store can hold; anything else goes on to the type's own checks."""
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Texts that go into a metadata store. The bounds come before the validator so that a
+# long text is told its length, and the pattern tells clients what the validator checks.
+_NO_NUL = Field(json_schema_extra={"pattern": "^[^\\x00]*$"})
+Title = Annotated[
+    StrictStr, Field(max_length=MAX_TITLE_CHARS), BeforeValidator(_storable_text), _NO_NUL
+]
+SandboxId = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=MAX_SANDBOX_ID_CHARS),
+    BeforeValidator(_storable_text),
+    _NO_NUL,
+]
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
 Timestamp = Annotated[
@@ -108,7 +131,7 @@ class WorkspaceOut(BaseModel):
 class ChatCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    title: Title | None = None
 
 
 class ChatPatch(BaseModel):
@@ -116,7 +139,7 @@ class ChatPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    title: Title | None = None
     status: ChatStatus | None = None
 
 
@@ -215,7 +238,7 @@ class ChatFileList(BaseModel):
 class SandboxPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sandbox_id: StrictStr = Field(min_length=1, max_length=200)
+    sandbox_id: SandboxId
     lease_seconds: LeaseSeconds | None = None
 
 
