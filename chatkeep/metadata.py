@@ -152,7 +152,9 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
         # Only this process writes a SQLite file (the lock says so): memory serves reads.
         return asyncio.run(_opened(url, mirror=spec == "sqlite"))
     except Exception as error:
-        raise MetadataError(f"cannot open the metadata store: {error}") from None
+        # SQLAlchemy's messages end with a line of their own pointing at its docs.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MetadataError(f"cannot open the metadata store: {reason}") from None
 
 
 async def _opened(url: str, *, mirror: bool) -> Repositories:
