@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 
 GIB = 1024**3
+# At most 1,000 years: past about 2,000, "now minus the TTL" falls before year 1, which
+# datetime cannot hold (1e11 s failed every pruning run; 1e20 s and inf, start-up itself).
+MAX_CHAT_TTL_SECONDS = 1000 * 366 * 24 * 3600
 
 
 class Settings(BaseSettings):
@@ -26,7 +29,10 @@ class Settings(BaseSettings):
         default="sqlite", description="memory, sqlite (in the data directory) or a database URL"
     )
     chat_ttl_seconds: float | None = Field(
-        default=None, gt=0, description="Prune chats idle for longer than this."
+        default=None,
+        gt=0,
+        le=MAX_CHAT_TTL_SECONDS,
+        description="Prune chats idle for longer than this.",
     )
     head_timeout: float = Field(default=10.0, gt=0, description="Seconds to receive a head.")
     body_timeout: float = Field(default=30.0, gt=0, description="Idle seconds within a body.")
