@@ -287,8 +287,13 @@ class FileSystemChatStorage:
             async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 while queue:
                     await self._append_batch(workspace_id, chat_id, next_batch(queue))
+                # Let go of the queue before the lock, with no await in between: letting go
+                # of a shared lock is a database round trip, and an append queued meanwhile
+                # would wait on a drain that has finished. It starts a drain of its own.
+                del self._appends[chat_id]
         finally:
-            del self._appends[chat_id]
+            if self._appends.get(chat_id) is queue:
+                del self._appends[chat_id]
             for pending in queue:  # only if the drain itself failed
                 await pending.fail(RuntimeError("the append was not written"))
 
