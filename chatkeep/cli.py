@@ -11,6 +11,7 @@ import socket
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
@@ -19,7 +20,8 @@ from pydantic import ValidationError
 from chatkeep.app import create_app
 from chatkeep.config import Settings
 from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
-from chatkeep.metadata import MetadataError
+from chatkeep.metadata import MetadataError, database_directory
+from chatkeep.storage.filesystem import written_directories
 
 logger = logging.getLogger("chatkeep")
 
@@ -75,20 +77,26 @@ def load_settings(args: argparse.Namespace) -> Settings:
         first = error.errors(include_url=False)[0]
         where = ".".join(str(part) for part in first["loc"])
         raise ConfigurationError(f"invalid {where}: {first['msg']}") from None
-    _require_writable(settings)
+    for directory in written_directories(settings.data_dir):
+        _require_writable(directory, "data dir")
+    database = database_directory(settings.metadata, settings.data_dir)
+    if database is not None:
+        _require_writable(database, "metadata dir")
     return settings
 
 
-def _require_writable(settings: Settings) -> None:
+def _require_writable(directory: Path, what: str) -> None:
+    """Creates `directory` if need be and a file in it, which it removes: permission bits
+    do not stop root, and a directory read-only to the server's user would otherwise show
+    only as a 500 on every write. Raises ConfigurationError, in one line, when it cannot."""
     try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=settings.data_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
             pass
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConfigurationError(
-            f"data dir {settings.data_dir} is not writable: {reason}"
-        ) from None
+        in_the_way = directory.exists() and not directory.is_dir()
+        reason = "it is not a directory" if in_the_way else error.strerror or str(error)
+        raise ConfigurationError(f"{what} {directory} is not writable: {reason}") from None
 
 
 class Server(uvicorn.Server):

@@ -7,7 +7,12 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatkeep.domain.limits import MAX_STORED_INTEGER
+
 GIB = 1024**3
+# At most 1,000 years: past about 2,000, "now minus the TTL" falls before year 1, which
+# datetime cannot hold (1e11 s failed every pruning run; 1e20 s and inf, start-up itself).
+MAX_CHAT_TTL_SECONDS = 1000 * 366 * 24 * 3600
 
 
 class Settings(BaseSettings):
@@ -16,13 +21,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     data_dir: Path = Path("./data")
-    quota_bytes: int = Field(default=GIB, ge=0, description="The quota of a new workspace.")
+    quota_bytes: int = Field(
+        default=GIB, ge=0, le=MAX_STORED_INTEGER, description="The quota of a new workspace."
+    )
     api_token: str | None = None
     metadata: str = Field(
         default="sqlite", description="memory, sqlite (in the data directory) or a database URL"
     )
     chat_ttl_seconds: float | None = Field(
-        default=None, gt=0, description="Prune chats idle for longer than this."
+        default=None,
+        gt=0,
+        le=MAX_CHAT_TTL_SECONDS,
+        description="Prune chats idle for longer than this.",
     )
     head_timeout: float = Field(default=10.0, gt=0, description="Seconds to receive a head.")
     body_timeout: float = Field(default=30.0, gt=0, description="Idle seconds within a body.")

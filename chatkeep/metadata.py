@@ -116,6 +116,25 @@ async def mirror_of(engine: AsyncEngine) -> Repositories:
     )
 
 
+def database_directory(spec: str, data_dir: Path) -> Path | None:
+    """The directory of the SQLite file that `spec` names (SQLite writes its journal beside
+    the file), or None when the metadata is not in a SQLite file."""
+    if spec == "sqlite":
+        return data_dir
+    if not spec.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(spec).database
+    except ArgumentError:
+        return None  # open_metadata says what is wrong with it
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).parent
+
+
 def open_metadata(spec: str, data_dir: Path) -> Repositories:
     """Blocking, before the server's event loop starts: open and migrate the store."""
     if spec == "memory":
@@ -133,7 +152,9 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
         # Only this process writes a SQLite file (the lock says so): memory serves reads.
         return asyncio.run(_opened(url, mirror=spec == "sqlite"))
     except Exception as error:
-        raise MetadataError(f"cannot open the metadata store: {error}") from None
+        # SQLAlchemy's messages end with a line of their own pointing at its docs.
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise MetadataError(f"cannot open the metadata store: {reason}") from None
 
 
 async def _opened(url: str, *, mirror: bool) -> Repositories:

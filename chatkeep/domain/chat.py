@@ -7,6 +7,7 @@ from typing import Literal
 from uuid import UUID
 
 from chatkeep.domain.errors import InvalidAttachmentNameError, InvalidRequestError
+from chatkeep.domain.limits import text_problem
 
 HISTORY_FILE_NAME = "history.md"
 MAX_TITLE_CHARS = 500
@@ -52,8 +53,12 @@ def _name_problem(value: str) -> str | None:
 
 
 def validate_title(title: str | None) -> str | None:
+    """`title` unchanged; raises InvalidRequestError when it is too long or unstorable."""
     if title is not None and len(title) > MAX_TITLE_CHARS:
         raise InvalidRequestError(f"title is longer than {MAX_TITLE_CHARS} characters")
+    problem = None if title is None else text_problem(title)
+    if problem is not None:
+        raise InvalidRequestError(f"title {problem}")
     return title
 
 

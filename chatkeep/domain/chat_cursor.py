@@ -11,6 +11,10 @@ from datetime import datetime
 
 from chatkeep.domain.chat import ChatOrder, ChatPosition, ChatStatus
 from chatkeep.domain.errors import InvalidRequestError
+from chatkeep.domain.limits import MAX_STORED_INTEGER
+
+# The longest cursor `encode` makes is about 120 characters; a longer text is no cursor.
+MAX_CURSOR_CHARS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,14 +29,26 @@ class ChatCursor:
 
     @classmethod
     def decode(cls, text: str, order: ChatOrder, status: ChatStatus | None) -> ChatCursor:
-        """The cursor `text` names, which must come from a listing in `order` and `status`."""
+        """The cursor `text` names, which must come from a listing in `order` and `status`.
+
+        Raises InvalidRequestError for any other text: one longer than MAX_CURSOR_CHARS, or
+        whose ordinal is not an integer the stores hold (it goes to the database as is).
+        """
         unknown = InvalidRequestError("unknown cursor: pass next_cursor as a listing gave it")
+        if len(text) > MAX_CURSOR_CHARS:
+            raise unknown
         try:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             cursor_order, cursor_status, at, ordinal = json.loads(raw)
-            position = ChatPosition(datetime.fromisoformat(at), int(ordinal))
-        except (binascii.Error, ValueError, TypeError):
+            position = ChatPosition(datetime.fromisoformat(at), ordinal)
+        # RecursionError: deeply nested JSON, should a longer text ever be let through.
+        except (binascii.Error, ValueError, TypeError, RecursionError):
             raise unknown from None
-        if (cursor_order, cursor_status) != (order, status) or position.at.tzinfo is None:
+        if (
+            (cursor_order, cursor_status) != (order, status)
+            or position.at.tzinfo is None
+            or type(ordinal) is not int
+            or not 0 <= ordinal <= MAX_STORED_INTEGER
+        ):
             raise unknown
         return cls(order, status, position)

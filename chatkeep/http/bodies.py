@@ -6,22 +6,20 @@ from collections.abc import AsyncIterator
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from python_multipart.multipart import parse_options_header
 from starlette.requests import ClientDisconnect, Request
 
 from chatkeep.http.errors import BODY_READ, RequestError
+from chatkeep.http.limits import header_integer, media_type
 
 MAX_JSON_BYTES = 1024 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 
 def declared_length(request: Request) -> int | None:
+    """Content-Length in bytes, None without one; limits.header_integer says what it
+    refuses."""
     value = request.headers.get("content-length")
-    if value is None:
-        return None
-    if not value.isdigit():
-        raise RequestError("invalid_request", "Content-Length must be a whole number")
-    return int(value)
+    return None if value is None else header_integer(value, "Content-Length")
 
 
 async def read_json(request: Request, model: type[M], max_bytes: int = MAX_JSON_BYTES) -> M:
@@ -39,10 +37,8 @@ async def read_json_bytes(request: Request, max_bytes: int = MAX_JSON_BYTES) -> 
     length = declared_length(request)
     has_body = (length or 0) > 0 or "transfer-encoding" in request.headers
     content_type = request.headers.get("content-type")
-    if has_body and content_type:
-        media_type, _ = parse_options_header(content_type)
-        if media_type.lower() != b"application/json":
-            raise RequestError("unsupported_media_type", "the body must be application/json")
+    if has_body and content_type and media_type(content_type)[0] != b"application/json":
+        raise RequestError("unsupported_media_type", "the body must be application/json")
     too_large = RequestError("request_too_large", f"a JSON body is at most {max_bytes} bytes")
     if length is not None and length > max_bytes:
         raise too_large

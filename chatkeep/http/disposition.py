@@ -46,10 +46,14 @@ def part_filename(parameters: dict[str, str]) -> str | None:
 
 
 def _decode(raw: bytes, charset: str) -> str:
+    # Any codec name reaches the codec registry: besides UnicodeDecodeError, some codecs
+    # raise a bare UnicodeError ('undefined', 'idna') and a name with NUL a ValueError;
+    # both are ValueErrors. The header line bounds the charset's length (8 KiB).
     try:
         return raw.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        raise InvalidAttachmentNameError(f"the file name is not valid {charset}") from None
+    except (ValueError, LookupError):
+        shown = charset if len(charset) <= 40 else charset[:40] + "..."
+        raise InvalidAttachmentNameError(f"the file name is not valid {shown!r}") from None
 
 
 def attachment_disposition(name: str) -> str:

@@ -14,9 +14,20 @@ _UUID_TEXT = re.compile(
 )
 
 
-@functools.lru_cache(maxsize=8192)  # callers repeat the same user and chat ids
+_UUID_CHARS = 36
+
+
 def parse_uuid(text: str) -> UUID | None:
-    """A UUID in 8-4-4-4-12 hex form, any case; None for anything else."""
+    """A UUID in 8-4-4-4-12 hex form, any case; None for anything else.
+
+    Only texts of a UUID's length reach the cache: it keeps its keys, and 8,192 junk
+    X-User-Ids or path ids of 60 KB each would otherwise stay in memory.
+    """
+    return _parse_uuid(text) if len(text) == _UUID_CHARS else None
+
+
+@functools.lru_cache(maxsize=8192)  # callers repeat the same user and chat ids
+def _parse_uuid(text: str) -> UUID | None:
     return UUID(text) if _UUID_TEXT.fullmatch(text) else None
 
 

@@ -18,6 +18,9 @@ from chatkeep.http.disposition import parse_parameters
 from chatkeep.http.errors import RequestError
 
 MAX_PARTS = 1000
+# RFC 2046, section 5.1.1: a boundary is 1 to 70 characters. python-multipart refuses
+# boundaries over 256 with an error of its own; checked here, any refusal is a 400.
+MAX_BOUNDARY_CHARS = 70
 # python-multipart enforces both: more headers, or a longer header line, is a parse error.
 MAX_PART_HEADERS = 16
 MAX_PART_HEADER_LINE = 8 * 1024
@@ -40,7 +43,18 @@ def _bad(message: str) -> RequestError:
 
 
 class MultipartReader:
+    """The parts of a multipart body delimited by `boundary` (the Content-Type parameter).
+
+    Raises RequestError invalid_request for a boundary that is empty or over
+    MAX_BOUNDARY_CHARS, and, while parts are read, for a malformed body.
+    """
+
     def __init__(self, body: AsyncIterator[bytes], boundary: bytes) -> None:
+        if not 1 <= len(boundary) <= MAX_BOUNDARY_CHARS:
+            raise RequestError(
+                "invalid_request",
+                f"multipart/form-data needs a boundary of 1 to {MAX_BOUNDARY_CHARS} characters",
+            )
         self._body = body
         self._events: deque[tuple[str, bytes | tuple[str, str]]] = deque()
         self._field = bytearray()

@@ -143,7 +143,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._head_too_large:
             self._refuse_large_head()
         else:
-            super().send_400_response(msg)
+            # A head the parser refuses, such as a Content-Length past 2**64 or not digits:
+            # JSON like every other error, where uvicorn answers plain text.
+            message = f"the request is not valid HTTP/1.1: {msg}"
+            self._refuse(HTTPStatus.BAD_REQUEST, "invalid_request", message)
 
     def pause_writing(self) -> None:
         super().pause_writing()

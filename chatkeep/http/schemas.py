@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
@@ -17,9 +17,13 @@ from pydantic import (
 )
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
+from chatkeep.domain.chat_cursor import MAX_CURSOR_CHARS
+from chatkeep.domain.limits import MAX_STORED_INTEGER, text_problem
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
+from chatkeep.usecase import list_chats, read_messages
+from chatkeep.usecase.sandbox_session import MAX_SANDBOX_ID_CHARS
 
 
 def _whole_number(value: object) -> int:
@@ -31,15 +35,60 @@ def _whole_number(value: object) -> int:
     return int(value)
 
 
-# The bound comes before the validator so that the JSON schema shows it as `minimum`.
-NonNegative = Annotated[int, Field(ge=0), BeforeValidator(_whole_number)]
-Positive = Annotated[int, Field(ge=1), BeforeValidator(_whole_number)]
+# Every integer a client sends is bounded, at most by what the stores hold (contract,
+# "Limits of values"). The bounds come before the validator so that the JSON schema shows
+# them as `minimum` and `maximum`: the document states the very bounds that are checked.
+QuotaBytes = Annotated[int, Field(ge=0, le=MAX_STORED_INTEGER), BeforeValidator(_whole_number)]
 LeaseSeconds = Annotated[int, Field(ge=1, le=MAX_LEASE_SECONDS), BeforeValidator(_whole_number)]
+
+
+def _storable_text(value: object) -> object:
+    """Refuses a text no store can hold; anything else goes on to the type's own checks."""
+    problem = text_problem(value) if isinstance(value, str) else None
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# Texts that go into a metadata store. The bounds come before the validator so that a
+# long text is told its length, and the pattern tells clients what the validator checks.
+_NO_NUL = Field(json_schema_extra={"pattern": "^[^\\x00]*$"})
+Title = Annotated[
+    StrictStr, Field(max_length=MAX_TITLE_CHARS), BeforeValidator(_storable_text), _NO_NUL
+]
+SandboxId = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=MAX_SANDBOX_ID_CHARS),
+    BeforeValidator(_storable_text),
+    _NO_NUL,
+]
 
 # ISO 8601 with an explicit UTC offset (+00:00), not pydantic's "Z".
 Timestamp = Annotated[
     datetime, PlainSerializer(lambda value: value.isoformat(), return_type=str, when_used="json")
 ]
+
+
+class QueryModel(BaseModel):
+    """Query parameters (the last value of a repeated one; unknown ones ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @classmethod
+    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
+        """The JSON schema of each parameter, by name, from the model's own: the document
+        states the bounds that validation checks."""
+        properties = cls.model_json_schema()["properties"]
+        return {name: _parameter_schema(schema) for name, schema in properties.items()}
+
+
+def _parameter_schema(schema: dict[str, Any]) -> dict[str, object]:
+    """A property's schema as a query parameter's: a parameter left out stands for null, so
+    the null option goes, and with it a null default; titles go too."""
+    options = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    if len(options) == 1:
+        schema = {**{k: v for k, v in schema.items() if k != "anyOf"}, **options[0]}
+    return {k: v for k, v in schema.items() if k != "title" and (k, v) != ("default", None)}
 
 
 class ErrorDetail(BaseModel):
@@ -58,7 +107,7 @@ class Health(BaseModel):
 class WorkspacePut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    quota_bytes: NonNegative | None = None
+    quota_bytes: QuotaBytes | None = None
 
 
 class WorkspaceOut(BaseModel):
@@ -82,7 +131,7 @@ class WorkspaceOut(BaseModel):
 class ChatCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    title: Title | None = None
 
 
 class ChatPatch(BaseModel):
@@ -90,7 +139,7 @@ class ChatPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    title: StrictStr | None = Field(default=None, max_length=MAX_TITLE_CHARS)
+    title: Title | None = None
     status: ChatStatus | None = None
 
 
@@ -121,21 +170,11 @@ class ChatList(BaseModel):
     )
 
 
-class ChatsQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class ChatsQuery(QueryModel):
     status: ChatStatus | None = None
     order: ChatOrder = "created_at"
-    limit: Annotated[int, Field(ge=1, le=1000)] = 100
-    cursor: str | None = None
-
-    @classmethod
-    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
-        return {
-            "status": {"type": "string", "enum": ["active", "archived"]},
-            "order": {"type": "string", "enum": ["created_at", "-updated_at"]},
-            "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
-        }
+    limit: Annotated[int, Field(ge=1, le=list_chats.MAX_LIMIT)] = list_chats.DEFAULT_LIMIT
+    cursor: Annotated[str, Field(max_length=MAX_CURSOR_CHARS)] | None = None
 
 
 def _iso_8601_with_offset(value: object) -> datetime:
@@ -152,14 +191,8 @@ def _iso_8601_with_offset(value: object) -> datetime:
     return parsed
 
 
-class PruneQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class PruneQuery(QueryModel):
     updated_before: Annotated[datetime, BeforeValidator(_iso_8601_with_offset)]
-
-    @classmethod
-    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
-        return {"updated_before": {"type": "string", "format": "date-time"}}
 
 
 class PrunedOut(BaseModel):
@@ -205,7 +238,7 @@ class ChatFileList(BaseModel):
 class SandboxPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    sandbox_id: StrictStr = Field(min_length=1, max_length=200)
+    sandbox_id: SandboxId
     lease_seconds: LeaseSeconds | None = None
 
 
@@ -263,15 +296,6 @@ class MessageList(BaseModel):
     )
 
 
-class MessagesQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    limit: Annotated[int, Field(ge=1, le=1000)] = 20
-    before: Annotated[int, Field(ge=1)] | None = None
-
-    @classmethod
-    def parameter_schemas(cls) -> dict[str, dict[str, object]]:
-        return {
-            "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 20},
-            "before": {"type": "integer", "minimum": 1},
-        }
+class MessagesQuery(QueryModel):
+    limit: Annotated[int, Field(ge=1, le=read_messages.MAX_LIMIT)] = read_messages.DEFAULT_LIMIT
+    before: Annotated[int, Field(ge=1, le=MAX_STORED_INTEGER)] | None = None

@@ -50,6 +50,14 @@ from chatkeep.usecase.interface import (
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
+# The directories of the data directory the storage writes in: chat directories, temp
+# files, append intents, and each process's own (replicas).
+SUBDIRECTORIES = ("workspaces", "tmp", "journal", "processes")
+
+
+def written_directories(data_dir: Path) -> list[Path]:
+    """The data directory and every directory in it that the storage writes in."""
+    return [data_dir, *(data_dir / name for name in SUBDIRECTORIES)]
 
 
 class FileSystemChatStorage:
@@ -61,10 +69,9 @@ class FileSystemChatStorage:
         shared_locks: KeyedLocks | None = None,
     ) -> None:
         self._root = data_dir.resolve()
-        self._workspaces = self._root / "workspaces"
-        self._tmp = self._root / "tmp"
-        self._journal_dir = self._root / "journal"
-        self._processes = self._root / "processes"
+        self._workspaces, self._tmp, self._journal_dir, self._processes = (
+            self._root / name for name in SUBDIRECTORIES
+        )
         self._shared = shared_locks is not None
         self._chat_locks: KeyedLocks = shared_locks or LocalKeyedLocks()
         self._ledger = (ledger or UsageLedger)(self._count_workspace)
@@ -295,8 +302,13 @@ class FileSystemChatStorage:
             async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
                 while queue:
                     await self._append_batch(workspace_id, chat_id, next_batch(queue))
+                # Let go of the queue before the lock, with no await in between: letting go
+                # of a shared lock is a database round trip, and an append queued meanwhile
+                # would wait on a drain that has finished. It starts a drain of its own.
+                del self._appends[chat_id]
         finally:
-            del self._appends[chat_id]
+            if self._appends.get(chat_id) is queue:
+                del self._appends[chat_id]
             for pending in queue:  # only if the drain itself failed
                 await pending.fail(RuntimeError("the append was not written"))
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 from dataclasses import replace
 from uuid import UUID
 
+from chatkeep.domain.errors import InvalidRequestError
+from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase.access import workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
@@ -14,8 +16,11 @@ async def ensure_workspace(
 ) -> tuple[Workspace, WorkspaceUsage, bool]:
     """Create the user's workspace unless it exists; set its quota when one is given.
 
-    Answers the workspace, its usage, and whether it was created.
+    Answers the workspace, its usage, and whether it was created. Raises
+    InvalidRequestError for a quota below 0 or beyond what the stores hold.
     """
+    if quota_bytes is not None and not 0 <= quota_bytes <= MAX_STORED_INTEGER:
+        raise InvalidRequestError(f"quota_bytes must be 0 to {MAX_STORED_INTEGER}")
     async with ports.locks.hold(workspace_lock(user_id)):
         candidate = Workspace(
             workspace_id=ports.ids.new(),

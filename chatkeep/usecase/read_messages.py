@@ -4,11 +4,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from chatkeep.domain.errors import InvalidRequestError
+from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import BlockRef, Message
 from chatkeep.usecase.access import require_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 
+DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 
 
@@ -19,13 +21,17 @@ class MessagePage:
 
 
 async def read_messages(
-    ports: Ports, user_id: UUID, chat_id: UUID, limit: int = 20, before: int | None = None
+    ports: Ports,
+    user_id: UUID,
+    chat_id: UUID,
+    limit: int = DEFAULT_LIMIT,
+    before: int | None = None,
 ) -> MessagePage:
     """The last `limit` messages before seq `before` (or the end), oldest first."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
-    if before is not None and before < 1:
-        raise InvalidRequestError("before must be a seq, 1 or more")
+    if before is not None and not 1 <= before <= MAX_STORED_INTEGER:
+        raise InvalidRequestError(f"before must be a seq, 1 to {MAX_STORED_INTEGER}")
     workspace, chat = await require_chat(ports, user_id, chat_id)
     reader = await ports.storage.open_history(workspace.workspace_id, chat.chat_id)
     try:

@@ -11,6 +11,7 @@ from chatkeep.domain.errors import (
     InvalidRequestError,
     SandboxSessionNotFoundError,
 )
+from chatkeep.domain.limits import text_problem
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
 from chatkeep.usecase.interface import Ports
@@ -39,6 +40,8 @@ async def start_sandbox(
     """
     if not 1 <= len(sandbox_id) <= MAX_SANDBOX_ID_CHARS:
         raise InvalidRequestError(f"sandbox_id must be 1 to {MAX_SANDBOX_ID_CHARS} characters")
+    if (problem := text_problem(sandbox_id)) is not None:
+        raise InvalidRequestError(f"sandbox_id {problem}")
     if lease_seconds is not None and not 1 <= lease_seconds <= MAX_LEASE_SECONDS:
         raise InvalidRequestError(
             f"lease_seconds must be 1 to {MAX_LEASE_SECONDS} (a year); omit it for no expiry"

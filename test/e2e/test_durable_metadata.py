@@ -94,9 +94,12 @@ def test_a_second_process_on_the_same_sqlite_data_dir_refuses_to_start(tmp_path:
 
 
 def test_a_bad_metadata_value_is_one_line(tmp_path: Path) -> None:
-    """An unknown store, or a database that cannot be opened, exits 2 with one line and no
+    """An unknown store, or a database that cannot be opened (unreachable, or a SQLite file
+    that is not a database: its message took two lines), exits 2 with one line and no
     traceback."""
-    for value in ("mongo", "postgresql+asyncpg://nobody@127.0.0.1:1/none"):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "metadata.sqlite3").write_bytes(b"not a database" * 100)
+    for value in ("mongo", "postgresql+asyncpg://nobody@127.0.0.1:1/none", "sqlite"):
         result = subprocess.run(
             serve_command(tmp_path / "data", value),
             capture_output=True,

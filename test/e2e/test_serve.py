@@ -73,6 +73,10 @@ def test_api_token_flag_is_enforced(tmp_path: Path) -> None:
         (["--port", "eighty"], {}, "port"),
         (["--port", "70000"], {}, "port"),
         (["--quota-bytes", "-1"], {}, "quota_bytes"),
+        (["--quota-bytes", str(2**63)], {}, "quota_bytes"),
+        (["--chat-ttl", "1e20"], {}, "chat_ttl_seconds"),
+        (["--chat-ttl", "inf"], {}, "chat_ttl_seconds"),
+        (["--chat-ttl", "1e11"], {}, "chat_ttl_seconds"),
         ([], {"CHATKEEP_PORT": "x"}, "port"),
         (["--data-dir", "/proc/version/data"], {}, "not writable"),
     ],
@@ -92,3 +96,30 @@ def test_bad_configuration_is_one_line_without_traceback(
     assert len(lines) == 1, result.stderr
     assert message in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("blocked", ["workspaces", "tmp", "journal", "processes", "sqlite-dir"])
+def test_a_directory_the_server_cannot_write_stops_it_before_ready(
+    tmp_path: Path, blocked: str
+) -> None:
+    """A data directory the server can write, with one of the directories it writes inside it
+    unusable (or the directory of a SQLite URL's file), exits non-zero with one line naming
+    that directory, before logging ready (with workspaces/ read-only it logged ready and
+    answered 500 to every PUT /v1/workspace). A regular file in the directory's place stops
+    root too, where permission bits (chmod 0o555) do not."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    command = [sys.executable, "-m", "chatkeep", "serve", "--port", "0"]
+    command += ["--data-dir", str(data_dir)]
+    unusable = data_dir / blocked
+    if blocked == "sqlite-dir":
+        unusable = tmp_path / "metadata"
+        command += ["--metadata", f"sqlite+aiosqlite:///{unusable}/metadata.sqlite3"]
+    unusable.write_bytes(b"not a directory")
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"{unusable} is not writable: it is not a directory" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert "ready" not in result.stderr

@@ -103,6 +103,23 @@ async def test_a_lone_surrogate_is_invalid_history(
     assert response.json()["error"]["code"] == "invalid_history"
 
 
+async def test_json_nested_past_the_recursion_limit_is_invalid_request(
+    client: httpx.AsyncClient, user: dict[str, str]
+) -> None:
+    """A body nested 100,000 deep is 400 invalid_request and appends nothing (the lone-
+    surrogate fallback parser overflowed Python's recursion limit: 500)."""
+    chat_id = await make_chat(client, user)
+    for body in (b"[" * 100_000, b'{"messages": ' + b"[" * 100_000):
+        response = await client.post(
+            messages_path(chat_id),
+            headers={**user, "Content-Type": "application/json"},
+            content=body,
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid_request"
+    assert (await get(client, user, chat_id)).json()["messages"] == []
+
+
 async def test_limit_and_before_are_checked(
     client: httpx.AsyncClient, user: dict[str, str]
 ) -> None:

@@ -102,3 +102,20 @@ async def test_openapi_states_the_lease_limits(client: httpx.AsyncClient) -> Non
     lease = document["components"]["schemas"]["SandboxPut"]["properties"]["lease_seconds"]
     [bounded] = [option for option in lease["anyOf"] if option.get("type") == "integer"]
     assert (bounded["minimum"], bounded["maximum"]) == (1, 366 * 24 * 3600)
+
+
+async def test_openapi_states_the_bound_of_every_integer(client: httpx.AsyncClient) -> None:
+    """Quotas, seqs and page sizes carry their bounds in the document, the stores' 2**63-1
+    at most (test/reliability/test_value_limits.py sends each past them)."""
+    document = (await client.get("/openapi.json")).json()
+    quota = document["components"]["schemas"]["WorkspacePut"]["properties"]["quota_bytes"]
+    [bounded] = [option for option in quota["anyOf"] if option.get("type") == "integer"]
+    assert (bounded["minimum"], bounded["maximum"]) == (0, 2**63 - 1)
+    messages = document["paths"]["/v1/chats/{chat_id}/messages"]["get"]["parameters"]
+    chats = document["paths"]["/v1/chats"]["get"]["parameters"]
+    bounds = {
+        (p["name"], p["schema"]["minimum"], p["schema"]["maximum"])
+        for p in messages + chats
+        if p["schema"].get("type") == "integer"
+    }
+    assert bounds == {("limit", 1, 1000), ("before", 1, 2**63 - 1)}

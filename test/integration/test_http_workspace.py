@@ -36,6 +36,8 @@ async def test_put_sets_the_quota(client: httpx.AsyncClient, user: dict[str, str
     "content",
     [
         b'{"quota_bytes": -1}',
+        b'{"quota_bytes": 9223372036854775808}',
+        b'{"quota_bytes": 1e308}',
         b'{"quota_bytes": "10"}',
         b'{"quota_bytes": 1.5}',
         b'{"quota_bytes": true}',
@@ -48,7 +50,8 @@ async def test_put_sets_the_quota(client: httpx.AsyncClient, user: dict[str, str
 async def test_bad_bodies_are_invalid_request(
     client: httpx.AsyncClient, user: dict[str, str], content: bytes
 ) -> None:
-    """Malformed JSON, wrong types, negative quotas and unknown fields are 400."""
+    """Malformed JSON, wrong types, quotas below 0 or past 2**63-1 (what the stores hold)
+    and unknown fields are 400."""
     headers = {**user, "Content-Type": "application/json"}
     response = await client.put("/v1/workspace", headers=headers, content=content)
     assert response.status_code == 400

@@ -3,6 +3,7 @@ time, nothing left behind."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 
@@ -103,6 +104,45 @@ def test_hostile_user_ids(chat: LiveChat, value: str, code: str) -> None:
     assert response.status_code in (400, 431), response.text
     if response.status_code == 400:
         assert response.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "code"),
+    [
+        ("9" * 20, 400, "invalid_request"),
+        ("1" * 5000, 400, "invalid_request"),
+        ("\xb2", 400, "invalid_request"),
+        (str(2**63), 413, "request_too_large"),
+    ],
+    ids=["20-digits", "5000-digits", "superscript-two", "2**63"],
+)
+def test_content_lengths_past_their_limits_are_json(
+    chat: LiveChat, live: object, length: str, status: int, code: str
+) -> None:
+    """A Content-Length the HTTP parser refuses (past 2**64, not digits) is a JSON 400
+    invalid_request, as is every error (uvicorn answered plain text); one it takes but the
+    stores cannot (2**63) is 413 before any body byte is read."""
+    from test.e2e.server import RunningServer
+    from test.e2e.test_upload_limits import raw_request
+
+    assert isinstance(live, RunningServer)
+    head = (
+        f"POST {chat.files_url}?name=big HTTP/1.1\r\nHost: chatkeep\r\n"
+        f"X-User-Id: {chat.headers['X-User-Id']}\r\nContent-Length: {length}\r\n"
+    )
+    connection = raw_request(live.url, head)
+    received = b""
+    try:
+        while chunk := connection.recv(65536):  # the server closes after its answer
+            received += chunk
+    finally:
+        connection.close()
+    status_line, _, rest = received.partition(b"\r\n")
+    assert status_line.startswith(f"HTTP/1.1 {status}".encode()), received
+    headers, _, body = rest.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in headers.lower()
+    assert json.loads(body)["error"]["code"] == code
+    assert chat.temp_files() == []
 
 
 def test_thousands_of_ranges_get_the_whole_file(chat: LiveChat) -> None:

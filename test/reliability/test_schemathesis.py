@@ -13,11 +13,14 @@ from schemathesis.checks import negative_data_rejection, positive_data_acceptanc
 
 from chatkeep.app import build_ports
 from chatkeep.http.app import build_app
+from chatkeep.metadata import open_metadata
 from test.reliability.raw_bodies import only_a_raw_body_is_negative
 
-_ports = build_ports(
-    Path(tempfile.mkdtemp(prefix="chatkeep-schemathesis-")), default_quota_bytes=10**9
-)
+# Metadata in SQLite, the default store, so that generated values meet a store's limits:
+# Schemathesis's coverage phase sends each integer's `maximum`, one under it and one past it
+# (for quota_bytes: 2**63-1 is stored, 2**63 refused), so the documented bounds are probed.
+_data = Path(tempfile.mkdtemp(prefix="chatkeep-schemathesis-")) / "data"
+_ports = build_ports(_data, default_quota_bytes=10**9, repositories=open_metadata("sqlite", _data))
 asyncio.run(_ports.storage.start())
 schema = schemathesis.openapi.from_asgi("/openapi.json", build_app(_ports))
 

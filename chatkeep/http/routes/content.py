@@ -9,6 +9,7 @@ from chatkeep.http.conditions import CONDITION_HEADERS, preconditions_of, valida
 from chatkeep.http.disposition import attachment_disposition
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Body, Operation
+from chatkeep.http.limits import bounded_integers
 from chatkeep.http.ranges import byte_range
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import OCTET_STREAM, file_id_of
@@ -40,6 +41,7 @@ async def get_content(request: Request, ports: Ports) -> Response:
         return Response(status_code=304, headers=headers)
     try:
         asked = request.headers.get("range") if read.range_applies else None
+        asked = bounded_integers(asked, "Range")
         selected = byte_range(asked, reader.size_bytes)
     except BaseException:
         await reader.aclose()

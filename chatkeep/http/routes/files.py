@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from urllib.parse import unquote_to_bytes
 from uuid import UUID
 
-from python_multipart.multipart import parse_options_header
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -16,6 +15,7 @@ from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
+from chatkeep.http.limits import MAX_MEDIA_TYPE_CHARS, bounded_integers, media_type
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
@@ -30,7 +30,7 @@ from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-_CONTENT_TYPE = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+_CONTENT_TYPE = re.compile(rf"[\x21-\x7e][\x20-\x7e]{{0,{MAX_MEDIA_TYPE_CHARS - 1}}}")
 OCTET_STREAM = "application/octet-stream"
 # If-Modified-Since is for GET and HEAD only (RFC 9110 §13.1.3).
 UPLOAD_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
@@ -61,16 +61,18 @@ def content_type_of(value: str | None) -> str | None:
     if not value:
         return None
     if not _CONTENT_TYPE.fullmatch(value):
-        raise RequestError("invalid_request", "Content-Type must be printable ASCII, <= 255")
+        raise RequestError(
+            "invalid_request", f"Content-Type must be printable ASCII, <= {MAX_MEDIA_TYPE_CHARS}"
+        )
     return value
 
 
 async def post_files(request: Request, ports: Ports) -> Response:
     """201 with the stored files; the request's preconditions hold for every file or
     none is stored (412, decision record 019)."""
-    media_type, parameters = parse_options_header(request.headers.get("content-type"))
-    if media_type == b"multipart/form-data":
-        incoming = _multipart_files(request, parameters.get(b"boundary"))
+    kind, parameters = media_type(request.headers.get("content-type"))
+    if kind == b"multipart/form-data":
+        incoming = _multipart_files(request, parameters.get(b"boundary", b""))
     else:
         incoming = _raw_file(request)
     conditions = preconditions_of(request.headers)
@@ -96,9 +98,7 @@ async def _raw_file(request: Request) -> AsyncIterator[IncomingFile]:
     )
 
 
-async def _multipart_files(request: Request, boundary: bytes | None) -> AsyncIterator[IncomingFile]:
-    if not boundary:
-        raise RequestError("invalid_request", "multipart/form-data needs a boundary")
+async def _multipart_files(request: Request, boundary: bytes) -> AsyncIterator[IncomingFile]:
     reader = MultipartReader(body_chunks(request), boundary)
     async for part in reader.parts():
         disposition = part.disposition

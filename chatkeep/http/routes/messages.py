@@ -72,7 +72,9 @@ def _parse_lone_surrogates(raw: bytes, error: ValidationError) -> MessageIn | Ma
     hold: such a body is valid JSON whose content is not valid UTF-8."""
     try:
         MessagesPost.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):
+    # A body nested deeper than pydantic's parser goes is deeper than Python's recursion
+    # limit too; json.loads then raises RecursionError.
+    except (ValueError, RecursionError, ValidationError):
         raise RequestError("invalid_request", _explain(error)) from None
     raise InvalidHistoryError("message content is not valid UTF-8")
 

@@ -57,6 +57,14 @@ def test_title_longer_than_500_characters_is_refused() -> None:
         validate_title("t" * 501)
 
 
+def test_a_title_with_nul_is_refused() -> None:
+    """A title holding NUL (U+0000), which PostgreSQL's text cannot hold, is invalid_request
+    whatever the store; other control characters are kept."""
+    assert validate_title("tab\there") == "tab\there"
+    with pytest.raises(InvalidRequestError, match="NUL"):
+        validate_title("a\x00b")
+
+
 def test_touched_moves_updated_at_forward_even_on_a_stalled_clock() -> None:
     """Two writes in one clock tick still give strictly increasing updated_at."""
     chat = Chat(uuid.uuid4(), uuid.uuid4(), None, START, START)

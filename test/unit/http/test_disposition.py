@@ -37,10 +37,20 @@ def test_raw_utf8_bytes_in_plain_filename() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    ["form-data; filename*=UTF-8''%FF", "form-data; filename*=nope", 'form-data; filename="\xff"'],
+    [
+        "form-data; filename*=UTF-8''%FF",
+        "form-data; filename*=nope",
+        'form-data; filename="\xff"',
+        "form-data; filename*=undefined''abc",
+        "form-data; filename*=idna''xn--a",
+        "form-data; filename*=a\x00b''abc",
+        "form-data; filename*=" + "u" * 5000 + "''abc",
+    ],
 )
 def test_undecodable_filename_is_an_invalid_name(header: str) -> None:
-    """A filename that does not decode is invalid_attachment_name, never replaced silently."""
+    """A filename that does not decode is invalid_attachment_name, never replaced silently,
+    whatever the charset does: the 'undefined' and 'idna' codecs raise a bare UnicodeError,
+    a charset with NUL a ValueError (both answered 500)."""
     with pytest.raises(InvalidAttachmentNameError):
         filename_of(header)
 

@@ -74,3 +74,20 @@ async def test_endless_part_headers_are_refused() -> None:
             await read_parts(body, 4096)
         assert refused.value.code == "invalid_request"
         assert "header" in refused.value.message.lower()
+
+
+@pytest.mark.parametrize("boundary", [b"", b"b" * 71, b"b" * 257, b"-" * 7000])
+def test_boundaries_outside_1_to_70_characters_are_refused(boundary: bytes) -> None:
+    """RFC 2046 boundaries are 1 to 70 characters; others are 400 before any parsing (past
+    256, python-multipart's own refusal answered 500)."""
+    with pytest.raises(RequestError) as refused:
+        MultipartReader(chunked(b"", 1), boundary)
+    assert refused.value.code == "invalid_request"
+
+
+async def test_a_70_character_boundary_is_read() -> None:
+    """The longest boundary RFC 2046 allows delimits parts."""
+    boundary = b"b" * 70
+    body = mp.body(mp.file_part("a.txt", b"x")).replace(BOUNDARY, boundary)
+    reader = MultipartReader(chunked(body, 64), boundary)
+    assert [b"".join([c async for c in part.data]) async for part in reader.parts()] == [b"x"]

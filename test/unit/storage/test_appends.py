@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
 from chatkeep.domain.conditions import EntityTags, Preconditions
 from chatkeep.domain.errors import PreconditionFailedError
+from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
 
@@ -103,3 +107,44 @@ async def test_appends_from_memory_and_from_disk(
     version = await storage.append_history(*chat, body(data), quota_bytes=10**9, preconditions=None)
     assert version.size_bytes == size
     assert await read_all(storage, chat) == data
+
+
+class SlowReleaseLocks:
+    """Keyed locks whose release takes a round trip, as PostgreSQL's advisory locks do."""
+
+    def __init__(self) -> None:
+        self._local = LocalKeyedLocks()
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        async with self._local.hold(key):
+            yield
+            await asyncio.sleep(0.05)
+
+    @asynccontextmanager
+    async def hold_shared(self, key: str) -> AsyncIterator[None]:
+        async with self._local.hold_shared(key):
+            yield
+            await asyncio.sleep(0.05)
+
+
+async def test_an_append_that_arrives_while_the_drain_lets_go_still_lands(
+    tmp_path: Path,
+) -> None:
+    """An append queued after the last batch is written but before the drain has let go of
+    the chat's lock (a database round trip with replicas) is written by a drain of its own:
+    it answered 500, 'the append was not written' (seen once among sequential appends on
+    PostgreSQL)."""
+    storage = FileSystemChatStorage(tmp_path / "data", shared_locks=SlowReleaseLocks())
+    await storage.start()
+    try:
+        workspace_id, chat_id = uuid.uuid4(), uuid.uuid4()
+        await storage.create_workspace(workspace_id)
+        await storage.create_chat(workspace_id, chat_id)
+        for line in (b"first\n", b"second\n", b"third\n"):
+            await storage.append_history(
+                workspace_id, chat_id, body(line), quota_bytes=QUOTA, preconditions=None
+            )
+        assert await read_all(storage, (workspace_id, chat_id)) == b"first\nsecond\nthird\n"
+    finally:
+        await storage.close()

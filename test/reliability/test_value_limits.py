@@ -1,0 +1,168 @@
+"""Values past their limits (contract, "Limits of values"): every integer a client sends is
+bounded by what the metadata stores hold and the bound is the OpenAPI document's `maximum`;
+texts and cursors go to a store only if every store holds them. Beyond them a JSON 400,
+never a 500, and nothing changes. The services keep their metadata in SQLite (mirrored, the
+default; and through a SQLite URL) and, where it is installed, PostgreSQL: the stores whose
+limits a value could overrun."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from test.reliability.integer_inputs import integer_inputs, nested_integers, send_integer
+from test.reliability.stores import Service, refused
+
+# SQLite's INTEGER and PostgreSQL's BIGINT: what every store holds.
+STORE_MAX = 2**63 - 1
+HUGE = (2**63, 2**64, 10**30)
+
+
+async def test_every_integer_input_is_bounded_in_the_schema_and_at_runtime(
+    service: Service,
+) -> None:
+    """Each integer the OpenAPI document lets a client send has a `minimum` and a `maximum`
+    within what the stores hold; the maximum and minimum are accepted, and one past them or a
+    huge value (2**63, 2**64, 10**30, 1e308, -10**30) answers 400 invalid_request as JSON,
+    never 500 (a quota of 2**63 answered 500 on SQLite and PostgreSQL)."""
+    document = (await service.client.get("/openapi.json")).json()
+    inputs = integer_inputs(document)
+    assert {str(i) for i in inputs} >= {
+        "PUT /v1/workspace body quota_bytes",
+        "PUT /v1/chats/{chat_id}/sandbox body lease_seconds",
+        "GET /v1/chats query limit",
+        "GET /v1/chats/{chat_id}/messages query limit",
+        "GET /v1/chats/{chat_id}/messages query before",
+    }
+    for path in document["paths"].values():
+        for operation in path.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                # Integers inside lists or nested objects would need a body shape of their
+                # own: make the sweep build one before adding such a field.
+                assert nested_integers(media["schema"], document) == 0
+    failures = []
+    for item in inputs:
+        maximum, minimum = item.schema.get("maximum"), item.schema.get("minimum")
+        if maximum is None or minimum is None:
+            failures.append(f"{item}: no minimum/maximum in the schema: {item.schema}")
+        elif not -STORE_MAX - 1 <= minimum <= maximum <= STORE_MAX:
+            failures.append(f"{item}: bounds beyond what the stores hold: {item.schema}")
+        bounds = [bound for bound in (maximum, minimum) if bound is not None]
+        for value in bounds:
+            answer = await send_integer(service, item, value)
+            if not 200 <= answer.status < 300:
+                failures.append(f"{item}={value}: {answer.status} {answer.body[:200]!r}")
+        beyond: list[object] = [*HUGE, -(10**30)]
+        beyond += [maximum + 1] if maximum is not None else []
+        beyond += [minimum - 1] if minimum is not None else []
+        if item.location == "body":
+            beyond.append(1e308)
+        for value in beyond:
+            problem = refused(await send_integer(service, item, value), 400, "invalid_request")
+            if problem is not None:
+                failures.append(f"{item}={value!s:.30}: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+# --- texts and cursors a store cannot hold ------------------------------------------------
+
+
+async def test_nul_in_stored_text_is_400(service: Service) -> None:
+    """A title or sandbox_id holding NUL (U+0000), which PostgreSQL's text cannot hold, is
+    400 invalid_request on every store and changes nothing (PostgreSQL answered 500)."""
+    chat = f"/v1/chats/{service.chat_id}"
+    user = service.user
+    for method, path, body in [
+        ("POST", "/v1/chats", {"title": "a\x00b"}),
+        ("PATCH", chat, {"title": "\x00"}),
+        ("PUT", f"{chat}/sandbox", {"sandbox_id": "sb\x00"}),
+    ]:
+        response = await service.client.request(method, path, headers=user, json=body)
+        assert response.status_code == 400, (method, path, response.text)
+        assert response.json()["error"]["code"] == "invalid_request"
+    listed = (await service.client.get("/v1/chats", headers=user)).json()["chats"]
+    assert [(c["chat_id"], c["title"]) for c in listed] == [(service.chat_id, None)]
+    sandbox = await service.client.get(f"{chat}/sandbox", headers=user)
+    assert sandbox.status_code == 404
+
+
+def cursor_of(text: bytes) -> str:
+    return base64.urlsafe_b64encode(text).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", 18446744073709551616]',
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", 9223372036854775808]',
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", -1]',
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", 1e308]',
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", Infinity]',
+        b'["created_at", null, "2026-01-01T00:00:00+00:00", "99999999999999999999"]',
+        b"[" * 300,
+    ],
+    ids=["2**64", "2**63", "negative", "1e308", "Infinity", "digits-text", "nested"],
+)
+async def test_forged_cursors_are_400(service: Service, raw: bytes) -> None:
+    """A listing cursor forged with an ordinal past the stores' integers, negative, a float,
+    Infinity, text or deep nesting is an unknown cursor: 400 invalid_request (PostgreSQL and
+    a SQLite URL answered 500 to the big ordinals, every store to Infinity)."""
+    response = await service.client.get(f"/v1/chats?cursor={cursor_of(raw)}", headers=service.user)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+async def test_an_overlong_cursor_is_400(sqlite_service: Service) -> None:
+    """A cursor longer than any the service issues is refused before it is decoded, even
+    when it is deeply nested JSON (which overflowed the decoder's recursion: 500)."""
+    nested = cursor_of(b"[" * 40_000)
+    response = await sqlite_service.client.get(
+        f"/v1/chats?cursor={nested}", headers=sqlite_service.user
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("moment", "status"),
+    [
+        ("0001-01-01T00:00:00%2B23:59", 200),
+        ("9999-12-31T23:59:59-23:59", 200),
+        ("9999-12-31T23:59:59.999999Z", 200),
+        ("10000-01-01T00:00:00Z", 400),
+        ("2026-01-01T00:00:00%2B24:00", 400),
+        ("9" * 5000, 400),
+    ],
+)
+async def test_pruning_at_the_ends_of_time(service: Service, moment: str, status: int) -> None:
+    """updated_before at the first and last instants a timestamp holds, with the widest
+    offsets, prunes without error (a year 9999 with -23:59 is year 10000 in UTC); past them,
+    400 invalid_request."""
+    user = await service.new_user()
+    await service.client.post("/v1/chats", headers=user)
+    response = await service.client.delete(f"/v1/chats?updated_before={moment}", headers=user)
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/v1/workspace"),
+        ("POST", "/v1/chats"),
+        ("PATCH", "{chat}"),
+        ("PUT", "{chat}/sandbox"),
+        ("POST", "{chat}/messages"),
+    ],
+)
+async def test_deeply_nested_json_is_400(sqlite_service: Service, method: str, path: str) -> None:
+    """A JSON body nested 100,000 deep is 400 invalid_request on every JSON route (messages
+    answered 500: its fallback parser overflowed the recursion limit)."""
+    service = sqlite_service
+    target = path.replace("{chat}", f"/v1/chats/{service.chat_id}")
+    for body in (b"[" * 100_000, b'{"messages": ' + b"[" * 100_000):
+        response = await service.client.request(method, target, headers=service.user, content=body)
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "invalid_request"
