@@ -8,8 +8,8 @@ from starlette.responses import Response
 from chatkeep.http.conditions import CONDITION_HEADERS, preconditions_of, validator_headers
 from chatkeep.http.disposition import attachment_disposition
 from chatkeep.http.identity import user_id_of
-from chatkeep.http.operation import Body, Operation
 from chatkeep.http.limits import bounded_integers
+from chatkeep.http.operation import Body, Operation
 from chatkeep.http.ranges import byte_range
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import OCTET_STREAM, file_id_of

@@ -15,7 +15,7 @@ from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
-from chatkeep.http.limits import MAX_MEDIA_TYPE_CHARS, bounded_integers, media_type
+from chatkeep.http.limits import MAX_MEDIA_TYPE_CHARS, media_type
 from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
