@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from time import perf_counter
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
@@ -17,7 +18,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResp
 from uvicorn.server import ServerState
 
 from chatkeep.http.linger import LingerOnClose
-from chatkeep.http.schemas import ErrorBody, ErrorDetail
+from chatkeep.http.observe import Recorder, add_sendfile_bytes, note_protocol_answer
+from chatkeep.http.refusal import refusal, refused_exchange
+from chatkeep.http.request_context import context_of, request_id_of
 from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
 
 
@@ -39,17 +42,10 @@ class ConnectionRefused(Exception):
     pass
 
 
-def refusal(status: HTTPStatus, code: str, message: str) -> bytes:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
-    head = (
-        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    # Hear the answers this protocol gives without the app (the access log, the metrics).
+    recorders: ClassVar[tuple[Recorder, ...]] = ()
 
     def __init__(
         self,
@@ -67,10 +63,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._head_too_large = False
         self._over_capacity = False
         self._linger: LingerOnClose | None = None
+        self._head_started = perf_counter()
 
     @classmethod
-    def with_limits(cls, limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
-        return type(cls.__name__, (cls,), {"limits": limits})
+    def with_limits(
+        cls, limits: ConnectionLimits, record: Recorder | None = None
+    ) -> type[GuardedHttpToolsProtocol]:
+        """This protocol with `limits`; `record` hears each answer the protocol gives
+        itself (a malformed or oversized head, a timeout, too many connections)."""
+        recorders = () if record is None else (record,)
+        return type(cls.__name__, (cls,), {"limits": limits, "recorders": recorders})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -99,6 +101,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._head_started = perf_counter()
         self._reading_head = True
         self._head_bytes = self._partial_head_bytes = 0
         if self._timer is None:
@@ -116,12 +119,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
         self._disarm()
         if self._over_capacity:
             message = f"the server holds its limit of {self.limits.max_connections} connections"
             self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_connections", message)
             raise ConnectionRefused
+        self._reading_head = False
         super().on_headers_complete()
         cycle = self.cycle
         extensions = self.scope.setdefault("extensions", {})
@@ -182,10 +185,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return  # its request has been let go: nobody is waiting for these bytes
         try:
             sent = await send_file(self.transport, fd, offset, count, self.limits.send_timeout)
-        except TransferStopped:
+        except TransferStopped as stopped:
+            add_sendfile_bytes(cycle.scope, stopped.sent)
             self._drop()
             self.transport.abort()
             return
+        add_sendfile_bytes(cycle.scope, sent)
         cycle.expected_content_length -= sent
 
     def _announces_body(self) -> bool:
@@ -225,8 +230,23 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
+        cycle = self.cycle
+        running = cycle is not None and not cycle.response_complete and not self._reading_head
+        context = context_of(cycle.scope) if running else None
+        if context is not None:
+            # The request's own line, written when its task ends, reports this answer.
+            note_protocol_answer(cycle.scope, status.value)
+            request_id = context.request_id
+        else:
+            # Only a head being read is this request's: the last one may be an older one's.
+            request_id = request_id_of(self.headers if self._reading_head else [])
         if not self.transport.is_closing():
-            self.transport.write(refusal(status, code, message))
+            self.transport.write(refusal(status, code, message, request_id))
+        if context is None:
+            for record in self.recorders:
+                url = self.url if self._reading_head else b""
+                took = perf_counter() - self._head_started
+                record(refused_exchange(self.parser, url, status, code, request_id, took))
         self._drop()
 
     def _drop(self) -> None:

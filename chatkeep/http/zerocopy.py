@@ -24,13 +24,19 @@ SendFile = Callable[[int, int, int], Awaitable[None]]
 
 
 class TransferStopped(Exception):
-    """The client went away or stopped reading: the connection is to be dropped."""
+    """The client went away or stopped reading: the connection is to be dropped. `sent`
+    bytes had gone out before (for the access log)."""
+
+    def __init__(self, message: str = "", sent: int = 0) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 async def send_file(
     transport: asyncio.Transport, fd: int, offset: int, count: int, idle_seconds: float
 ) -> int:
-    """Send `count` bytes of `fd` from `offset`; answer how many went out."""
+    """Send `count` bytes of `fd` from `offset`; answer how many went out. Raises
+    TransferStopped when the client goes away or stops reading for `idle_seconds`."""
     # The head is still in the transport's buffer, and must reach the socket first.
     while transport.get_write_buffer_size():
         if transport.is_closing():
@@ -68,12 +74,12 @@ def _send(
             except BlockingIOError:
                 if not poller.poll(idle_seconds * 1000):
                     message = f"the client read nothing for {idle_seconds} s"
-                    raise TransferStopped(message) from None
+                    raise TransferStopped(message, sent) from None
                 continue
             except OSError as error:
-                raise TransferStopped(str(error)) from None
+                raise TransferStopped(str(error), sent) from None
             if done == 0:
-                raise TransferStopped("the file got shorter while it was being sent")
+                raise TransferStopped("the file got shorter while it was being sent", sent)
             sent += done
         return sent
     finally:
