@@ -117,7 +117,8 @@ def wrk(
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     total = re.search(r"(\d+) requests in", out)
-    assert rate is not None and total is not None, out
+    assert rate is not None, out
+    assert total is not None, out
     return WrkResult(
         float(rate.group(1)),
         _latency_ms(out, "50%"),
