@@ -54,6 +54,14 @@ class UtcTimestamp:
 TIMESTAMP = UtcTimestamp()
 
 
+def first_keys_first(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
+    """structlog processor: `ts`, `level` and `event` first, as in access lines (a JSON
+    line keeps the order of its keys)."""
+    first = {key: event.pop(key) for key in FIRST_KEYS if key in event}
+    first.update(event)
+    return first
+
+
 def add_request_id(logger: WrappedLogger, method: str, event: EventDict) -> EventDict:
     """structlog processor: the id of the request being served, on every line logged while
     serving it (contract 1.1, "Operations")."""

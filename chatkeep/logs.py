@@ -13,7 +13,7 @@ from typing import Literal, TextIO
 
 import structlog
 
-from chatkeep.log_format import TIMESTAMP, LogFormat, add_request_id, renderer
+from chatkeep.log_format import TIMESTAMP, LogFormat, add_request_id, first_keys_first, renderer
 
 __all__ = ["LogFormat", "LogLevel", "configure_logging", "logs_at"]
 
@@ -35,6 +35,7 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
+                first_keys_first,
                 renderer(log_format),
             ],
         )
