@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
 from time import perf_counter
@@ -17,21 +16,11 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
+from chatkeep.http.connection_limits import ConnectionLimits
 from chatkeep.http.linger import LingerOnClose
-from chatkeep.http.observe import Recorder, add_sendfile_bytes, note_protocol_answer
-from chatkeep.http.refusal import refusal, refused_exchange
-from chatkeep.http.request_context import context_of, request_id_of
+from chatkeep.http.observe import Recorder, add_sendfile_bytes
+from chatkeep.http.refusal import refusal, refusal_request_id, refused_exchange
 from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    head_timeout: float = 10.0
-    body_timeout: float = 30.0
-    send_timeout: float = 30.0
-    max_head_bytes: int = 64 * 1024
-    max_headers: int = 100
-    max_connections: int = 1024
 
 
 class HeadTooLarge(Exception):
@@ -40,6 +29,9 @@ class HeadTooLarge(Exception):
 
 class ConnectionRefused(Exception):
     pass
+
+
+__all__ = ["ConnectionLimits", "GuardedHttpToolsProtocol"]
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
@@ -230,22 +222,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
-        cycle = self.cycle
-        running = cycle is not None and not cycle.response_complete and not self._reading_head
-        context = context_of(cycle.scope) if running else None
-        if context is not None:
-            # The request's own line, written when its task ends, reports this answer.
-            note_protocol_answer(cycle.scope, status.value)
-            request_id = context.request_id
-        else:
-            # Only a head being read is this request's: the last one may be an older one's.
-            request_id = request_id_of(self.headers if self._reading_head else [])
+        running = self.cycle is not None and not self.cycle.response_complete
+        # Only a head being read is this request's: the last one may be an older one's.
+        head = self.headers if self._reading_head else None
+        request_id, reported = refusal_request_id(
+            self.cycle.scope if running and not self._reading_head else None, head, status
+        )
         if not self.transport.is_closing():
             self.transport.write(refusal(status, code, message, request_id))
-        if context is None:
+        if not reported:
+            took = perf_counter() - self._head_started
+            url = self.url if self._reading_head else b""
             for record in self.recorders:
-                url = self.url if self._reading_head else b""
-                took = perf_counter() - self._head_started
                 record(refused_exchange(self.parser, url, status, code, request_id, took))
         self._drop()
 

@@ -6,10 +6,12 @@ resource limits" and "Operations")."""
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import httptools
 
-from chatkeep.http.observe import UNMATCHED, Exchange
+from chatkeep.http.observe import UNMATCHED, Exchange, note_protocol_answer
+from chatkeep.http.request_context import context_of, request_id_of
 from chatkeep.http.schemas import ErrorBody, ErrorDetail
 
 
@@ -24,6 +26,21 @@ def refusal(status: HTTPStatus, code: str, message: str, request_id: str) -> byt
         "connection: close\r\n\r\n"
     )
     return head.encode("ascii") + body
+
+
+def refusal_request_id(
+    running: Any, head: list[tuple[bytes, bytes]] | None, status: HTTPStatus
+) -> tuple[str, bool]:
+    """The request id of a refusal, and whether the refused request's own access line
+    reports it. `running` is the scope of a request the app is serving (its id, and its
+    line, written when its task ends, will name `status`), None when there is none; `head`
+    the headers read so far of a head still being read (the caller's id when it sent one),
+    None when no head is being read (a new id)."""
+    context = None if running is None else context_of(running)
+    if context is not None:
+        note_protocol_answer(running, status.value)
+        return context.request_id, True
+    return request_id_of(head or []), False
 
 
 def refused_exchange(
