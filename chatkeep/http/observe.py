@@ -92,10 +92,10 @@ class ObservedApp:
         context, token = request_context.begin(scope)
         id_header = (request_context.REQUEST_ID_HEADER, context.request_id.encode("ascii"))
         if not self._recorders:
-            try:
-                await self._app(scope, receive, _with_header(send, id_header))
-            finally:
-                request_context.end(token)
+            await self._app(scope, receive, _with_header(send, id_header))
+            # Not in a `finally`: after a failure the id stays set for the server's own log
+            # line about it (uvicorn runs each request in a task of its own).
+            request_context.end(token)
             return
         # Everything below runs for every request: it is written for few Python calls (a
         # call costs as much as the arithmetic around it; docs/021-operations.md).
@@ -123,7 +123,6 @@ class ObservedApp:
             await self._app(scope, counting_receive, counting_send)
         finally:
             self.in_flight -= 1
-            request_context.end(token)
             path = scope["path"]
             exchange = Exchange(
                 scope["method"],
@@ -140,6 +139,7 @@ class ObservedApp:
             )
             for recorder in self._recorders:
                 recorder(exchange)
+        request_context.end(token)  # as above: kept after a failure
 
 
 def _with_header(send: Send, header: tuple[bytes, bytes]) -> Send:
