@@ -25,10 +25,13 @@ class LoopBatchedStream:
         atexit.register(self.drain)  # lines of the last iteration, should the loop stop
 
     def write(self, data: bytes) -> int:
+        """Keeps `data` (whole lines) for the next drain; answers its length."""
         self._pending += data
         return len(data)
 
     def flush(self) -> None:
+        """Has what is kept written at the end of the running loop's iteration, or now
+        when no loop runs in this thread."""
         if self._scheduled:
             return
         try:

@@ -45,6 +45,8 @@ def configure_logging(log_format: LogFormat, level: LogLevel, stream: TextIO | N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    # Python's warnings, too, are lines of the process: in the same format.
+    logging.captureWarnings(True)
 
 
 def logs_at(level: LogLevel, what: LogLevel) -> bool:

@@ -67,6 +67,7 @@ def observe_fsyncs(observer: FsyncObserver) -> None:
 
 
 def stop_observing_fsyncs(observer: FsyncObserver) -> None:
+    """Stops calling `observer`; nothing happens when it was not observing."""
     if observer in _fsync_observers:
         _fsync_observers.remove(observer)
 

@@ -135,6 +135,7 @@ def log_lines() -> Iterator[io.StringIO]:
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(False)
 
 
 async def test_a_500_is_logged_with_its_request_id(
