@@ -133,12 +133,16 @@ async def test_an_overlong_cursor_is_400(sqlite_service: Service) -> None:
         ("10000-01-01T00:00:00Z", 400),
         ("2026-01-01T00:00:00%2B24:00", 400),
         ("9" * 5000, 400),
+        ("9999-12-31T23:59:59%00Z", 400),
+        ("9999-12-31T23:59:59%0AZ", 400),
+        ("2020-01-01T00:00:00Z%00", 400),
     ],
 )
 async def test_pruning_at_the_ends_of_time(service: Service, moment: str, status: int) -> None:
     """updated_before at the first and last instants a timestamp holds, with the widest
     offsets, prunes without error (a year 9999 with -23:59 is year 10000 in UTC); past them,
-    400 invalid_request."""
+    or with a NUL or line feed in them (Python's parser let those through, and pruning
+    deleted), 400 invalid_request."""
     user = await service.new_user()
     await service.client.post("/v1/chats", headers=user)
     response = await service.client.delete(f"/v1/chats?updated_before={moment}", headers=user)
@@ -166,3 +170,23 @@ async def test_deeply_nested_json_is_400(sqlite_service: Service, method: str, p
         response = await service.client.request(method, target, headers=service.user, content=body)
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "number", ["123456789012345678.9", "9007199254740993.0", "4611686018427387904.5", "1e17"]
+)
+async def test_a_rounded_float_is_not_taken_for_an_integer(
+    sqlite_service: Service, number: str
+) -> None:
+    """A quota written with a fraction or an exponent past 2**53 is 400: it arrives as a float
+    that has lost digits (123456789012345678.9 was stored as 123456789012345680)."""
+    service = sqlite_service
+    body = f'{{"quota_bytes": {number}}}'.encode()
+    headers = {**service.user, "Content-Type": "application/json"}
+    answer = await service.client.put("/v1/workspace", headers=headers, content=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    exact = await service.client.put(
+        "/v1/workspace", headers=headers, content=b'{"quota_bytes": 5.0}'
+    )
+    assert exact.json()["quota_bytes"] == 5
