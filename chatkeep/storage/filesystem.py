@@ -44,6 +44,7 @@ from chatkeep.usecase.interface import (
     KeyedLocks,
     ScannedFile,
     StagedAttachment,
+    StagedBody,
     StoredDir,
     UploadCheck,
 )
@@ -247,23 +248,10 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        current = await self._history_state(workspace_id, chat_id)
-        _check(preconditions, current)
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
-        spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
-        try:
-            await _receive(body, spool, reservation)
-            async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
-                current = await self._history_state(workspace_id, chat_id)
-                _check(preconditions, current)
-                await reservation.require(spool.size - current.freed)
-                async with self._changing_usage(workspace_id):
-                    written = await self._write_new_history(workspace_id, chat_id, spool, False)
-                    await reservation.commit(written.st_size - current.freed)
-                return history.version_of(written)
-        finally:
-            await reservation.release()
-            await anyio.to_thread.run_sync(spool.discard)
+        staged = await self.stage_history(
+            workspace_id, chat_id, body, quota_bytes=quota_bytes, preconditions=preconditions
+        )
+        return await self._write_then_discard(staged, append=False)
 
     async def append_history(
         self,
@@ -274,9 +262,40 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        if preconditions is not None:  # refuse before the body is read, when it already fails
-            _check(preconditions, await self._history_state(workspace_id, chat_id))
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes)
+        staged = await self.stage_history(
+            workspace_id,
+            chat_id,
+            body,
+            quota_bytes=quota_bytes,
+            preconditions=preconditions,
+            append=True,
+        )
+        return await self._write_then_discard(staged, append=True)
+
+    async def _write_then_discard(self, staged: StagedHistory, *, append: bool) -> HistoryVersion:
+        try:
+            if append:
+                return await self.append_staged_history(staged)
+            return await self.replace_staged_history(staged)
+        finally:
+            await self.discard_staged_history(staged)
+
+    async def stage_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        preconditions: Preconditions | None,
+        append: bool = False,
+    ) -> StagedHistory:
+        credit = 0
+        if preconditions is not None or not append:  # an append needs no look otherwise
+            current = await self._history_state(workspace_id, chat_id)
+            _check(preconditions, current)  # refuse before the body is read, when it fails now
+            credit = 0 if append else current.freed
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes, credit)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
@@ -284,7 +303,25 @@ class FileSystemChatStorage:
             await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
-        pending = PendingAppend(spool, reservation, preconditions)
+        return StagedHistory(workspace_id, chat_id, spool, reservation, preconditions)
+
+    async def replace_staged_history(self, staged_history: StagedBody) -> HistoryVersion:
+        staged = _own_history(staged_history)
+        workspace_id, chat_id = staged.workspace_id, staged.chat_id
+        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
+            current = await self._history_state(workspace_id, chat_id)
+            _check(staged.preconditions, current)
+            await staged.reservation.require(staged.spool.size - current.freed)
+            async with self._changing_usage(workspace_id):
+                written = await self._write_new_history(workspace_id, chat_id, staged.spool, False)
+                await staged.reservation.commit(written.st_size - current.freed)
+            return history.version_of(written)
+
+    async def append_staged_history(self, staged_history: StagedBody) -> HistoryVersion:
+        staged = _own_history(staged_history)
+        workspace_id, chat_id = staged.workspace_id, staged.chat_id
+        pending = PendingAppend(staged.spool, staged.reservation, staged.preconditions)
+        staged.handed_over = True  # the drain settles the spool and the claim from here on
         queue = self._appends.get(chat_id)
         if queue is None:
             queue = self._appends[chat_id] = deque()
@@ -294,6 +331,13 @@ class FileSystemChatStorage:
         queue.append(pending)
         # Shielded: a client that goes away now does not take the others' batch with it.
         return await asyncio.shield(pending.answer)
+
+    async def discard_staged_history(self, staged_history: StagedBody) -> None:
+        staged = _own_history(staged_history)
+        if not staged.handed_over:
+            staged.handed_over = True
+            await staged.reservation.release()
+            await anyio.to_thread.run_sync(staged.spool.discard)
 
     async def _drain_appends(
         self, workspace_id: UUID, chat_id: UUID, queue: deque[PendingAppend]
@@ -518,6 +562,30 @@ class FileSystemChatStorage:
 
 
 _HASHERS = os.cpu_count() or 1
+
+
+class StagedHistory:
+    """A history body received in full outside the chat directory, its growth reserved,
+    waiting to replace or be appended to the history."""
+
+    def __init__(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        spool: Spool,
+        reservation: Reservation,
+        preconditions: Preconditions | None,
+    ) -> None:
+        self.workspace_id, self.chat_id = workspace_id, chat_id
+        self.spool, self.reservation, self.preconditions = spool, reservation, preconditions
+        self.size_bytes = spool.size
+        self.handed_over = False
+
+
+def _own_history(staged: StagedBody) -> StagedHistory:
+    """The staged body, which this storage made (the port hands it back opaque)."""
+    assert isinstance(staged, StagedHistory), "staged by another storage"
+    return staged
 
 
 class StagedFile:

@@ -130,6 +130,12 @@ class FileReader(Protocol):
     async def aclose(self) -> None: ...
 
 
+class StagedBody(Protocol):
+    """A history body received in full and reserved against the quota, not yet written."""
+
+    size_bytes: int
+
+
 class StagedAttachment(Protocol):
     """An upload received in full, hashed and reserved, not yet visible in the chat."""
 
@@ -220,6 +226,39 @@ class ChatStorage(Protocol):
     ) -> HistoryVersion:
         """Append `body` to the history; `preconditions` as for `replace_history`, decided
         against the version appended to."""
+        ...
+
+    async def stage_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        preconditions: Preconditions | None,
+        append: bool = False,
+    ) -> StagedBody:
+        """Receive `body` outside the chat directory and reserve its growth, so that the
+        write itself takes no longer than the disk does. `preconditions`, when they already
+        fail, raise PreconditionFailedError before a byte is read; a body past the quota
+        raises WorkspaceQuotaExceededError. The caller writes it with replace_ or
+        append_staged_history, and discards it in any case."""
+        ...
+
+    async def replace_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Make the staged body the whole history; its preconditions are decided again,
+        binding, against the version replaced, under the chat's storage lock.
+        Raises PreconditionFailedError, WorkspaceQuotaExceededError, ChatNotFoundError."""
+        ...
+
+    async def append_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Append the staged body whole (appends are written in batches, never
+        interleaved); preconditions as for replace_staged_history, against the version
+        appended to."""
+        ...
+
+    async def discard_staged_history(self, staged: StagedBody) -> None:
+        """Drop a staged body and its reservation, unless a write has taken them over."""
         ...
 
     async def stage_attachment(
