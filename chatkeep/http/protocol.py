@@ -1,7 +1,8 @@
 """uvicorn's httptools protocol with the limits it lacks: a deadline for the request head,
 idle timeouts while receiving a body and while sending a response, a bound on the head's
 size and header count, and a cap on open connections. Without them one client can hold a
-connection forever by trickling bytes, or grow the server's memory with an endless header."""
+connection forever by trickling bytes, or grow the server's memory with an endless header.
+What it answers by itself is JSON (`chatkeep.http.server_errors`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from chatkeep.http.linger import LingerOnClose
-from chatkeep.http.schemas import ErrorBody, ErrorDetail
+from chatkeep.http.server_errors import JsonErrorsProtocol, refusal
 from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
 
 
@@ -39,16 +40,7 @@ class ConnectionRefused(Exception):
     pass
 
 
-def refusal(status: HTTPStatus, code: str, message: str) -> bytes:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
-    head = (
-        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
 
     def __init__(
@@ -142,11 +134,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._head_too_large:
             self._refuse_large_head()
-        else:
-            # A head the parser refuses, such as a Content-Length past 2**64 or not digits:
-            # JSON like every other error, where uvicorn answers plain text.
-            message = f"the request is not valid HTTP/1.1: {msg}"
-            self._refuse(HTTPStatus.BAD_REQUEST, "invalid_request", message)
+            return
+        super().send_400_response(msg)
+
+    def _stop_reading(self) -> None:
+        self._reading_head = False
+        self._disarm()
+        super()._stop_reading()
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -225,18 +219,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(refusal(status, code, message))
-        self._drop()
+        self._write_and_drop(refusal(status, code, message))
 
     def _drop(self) -> None:
-        """Closes the connection; a running request sees a disconnect at once."""
         self._disarm()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
-        self.resume_writing()
-        self.transport.close()
+        super()._drop()
 
     def _arm(self, delay: float, callback: Any) -> None:
         self._disarm()
