@@ -17,9 +17,10 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
+from chatkeep.domain.errors import ContentChangedError
 from chatkeep.http.linger import LingerOnClose
 from chatkeep.http.server_errors import JsonErrorsProtocol, refusal
-from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
+from chatkeep.http.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +121,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         # By weak reference: the scope belongs to the cycle, and a cycle that held itself
         # would wait for the garbage collector instead of going with its last reference.
         extensions[SENDFILE] = {"send": partial(self._send_file, weakref.ref(cycle))}
+        extensions[ABORT] = {"abort": partial(self._abort_response, weakref.ref(cycle))}
         self._linger = None
         if self._announces_body():
             self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
@@ -168,19 +170,39 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
 
     async def _send_file(
-        self, cycle_ref: weakref.ref[RequestResponseCycle], fd: int, offset: int, count: int
+        self,
+        cycle_ref: weakref.ref[RequestResponseCycle],
+        fd: int,
+        offset: int,
+        count: int,
+        version_check: VersionCheck | None = None,
     ) -> None:
-        """The SENDFILE extension: the body of the cycle's response, straight from `fd`."""
+        """The SENDFILE extension: the body of the cycle's response, straight from `fd`.
+        Raises ContentChangedError, the connection reset, when `version_check` finds the
+        file moved before its last bytes."""
         cycle = cycle_ref()
         if cycle is None:
             return  # its request has been let go: nobody is waiting for these bytes
         try:
-            sent = await send_file(self.transport, fd, offset, count, self.limits.send_timeout)
+            sent = await send_file(
+                self.transport, fd, offset, count, self.limits.send_timeout, version_check
+            )
         except TransferStopped:
-            self._drop()
-            self.transport.abort()
+            self._abort_response(cycle_ref)
             return
+        except ContentChangedError:
+            self._abort_response(cycle_ref)
+            raise
         cycle.expected_content_length -= sent
+
+    def _abort_response(self, cycle_ref: weakref.ref[RequestResponseCycle]) -> None:
+        """The ABORT extension: reset the connection; the cycle's response stays unfinished
+        and what it still sends is dropped."""
+        cycle = cycle_ref()
+        if cycle is not None:
+            cycle.disconnected = True
+        self._drop()
+        self.transport.abort()
 
     def _announces_body(self) -> bool:
         return any(

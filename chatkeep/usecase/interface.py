@@ -135,6 +135,15 @@ class FileReader(Protocol):
         (a small file already in memory, or bytes that are not in a local file)."""
         ...
 
+    def version_check(self) -> Callable[[int], bool] | None:
+        """For a reader guarded against torn reads (attachment content): a blocking function
+        telling, from any descriptor of the open file, whether it still has the version the
+        reader opened (identity, size, timestamps: what the ETag is made of). None when the
+        bytes cannot change under the reader (held in memory) or are not guarded (a history,
+        whose appends land past the bytes served). `chunks` of a guarded reader raises
+        ContentChangedError rather than yield its last bytes of a file that moved."""
+        ...
+
     async def aclose(self) -> None: ...
 
 
