@@ -16,7 +16,7 @@ from chatkeep.domain.chat import Position
 from chatkeep.domain.errors import InvalidRequestError
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 
-# The longest cursor issued is about 150 characters; a longer text is no cursor.
+# The longest cursor issued is 134 characters (a chat's); a longer text is no cursor.
 MAX_CURSOR_CHARS = 256
 
 
