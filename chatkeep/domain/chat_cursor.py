@@ -33,9 +33,11 @@ class ChatCursor:
     def after(
         cls, workspace_id: UUID, order: ChatOrder, status: ChatStatus | None, last: Position
     ) -> ChatCursor:
+        """The cursor of the page after `last` in `workspace_id`'s listing."""
         return cls(order, status, last, scope_tag(workspace_id))
 
     def encode(self) -> str:
+        """The cursor's text: URL-safe base64 of a JSON list, at most 134 characters."""
         fields = [_KIND, self.scope, self.order, self.status, *position_fields(self.position)]
         return encode_fields(fields)
 

@@ -21,6 +21,7 @@ MAX_CURSOR_CHARS = 256
 
 
 def unknown_cursor() -> InvalidRequestError:
+    """The error (400 invalid_request) for a cursor that this listing did not issue."""
     return InvalidRequestError("unknown cursor: pass next_cursor as the same listing gave it")
 
 
@@ -70,4 +71,5 @@ def decode_position(at: object, seq: object) -> Position:
 
 
 def position_fields(position: Position) -> list[object]:
+    """A position as the two cursor fields `decode_position` reads back."""
     return [position.at.isoformat(), position.seq]

@@ -27,9 +27,11 @@ class FileCursor:
 
     @classmethod
     def after(cls, chat_id: UUID, last: Position) -> FileCursor:
+        """The cursor of the page after `last` in `chat_id`'s listing."""
         return cls(last, scope_tag(chat_id))
 
     def encode(self) -> str:
+        """The cursor's text: URL-safe base64 of a JSON list, at most 100 characters."""
         return encode_fields([_KIND, self.scope, *position_fields(self.position)])
 
     @classmethod

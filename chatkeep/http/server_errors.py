@@ -38,6 +38,7 @@ _MAX_REASON_CHARS = 80
 
 
 def error_json(code: str, message: str) -> bytes:
+    """The contract's error body, `{"error": {"code", "message"}}`, as UTF-8 JSON."""
     return ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
 
 
@@ -115,6 +116,7 @@ class JsonErrorsProtocol(HttpToolsProtocol):
             self.send_400_response(parser_problem(error))
 
     def on_headers_complete(self) -> None:
+        """uvicorn's, then its request's 500 is made JSON."""
         super().on_headers_complete()
         if self.cycle is not None:
             answer_500_as_json(self.cycle)
@@ -141,6 +143,7 @@ class JsonErrorsProtocol(HttpToolsProtocol):
             self._refusal_after = answer
 
     def on_response_complete(self) -> None:
+        """uvicorn's; then a refusal waiting for the responses before it goes out."""
         super().on_response_complete()
         if self._refusal_after is not None and self._all_answered():
             self._write_and_drop(self._refusal_after)

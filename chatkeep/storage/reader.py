@@ -27,6 +27,7 @@ Signature = tuple[int, int, int, int, int]
 
 
 def signature_of(info: os.stat_result) -> Signature:
+    """The version of a file as `etag_of` sees it: device, inode, size, mtime, ctime."""
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
@@ -79,6 +80,8 @@ class FileReader:
         return self._fd
 
     def version_check(self) -> Callable[[int], bool] | None:
+        """The port's: `same_version` bound to the version opened, for a guarded reader
+        serving from its descriptor; else None."""
         if self._fd is None or self._signature is None:
             return None
         return partial(same_version, self._signature)
