@@ -118,8 +118,12 @@ class InMemoryChatFileRepository:
             self._unlist(file_id)
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
-        for chat_file in await self.list_by_chat_id(chat_id):
-            await self.delete(chat_file.file_id)
+        # The listing goes whole: removing its keys one by one would move the rest each time.
+        listing = self._listings.pop(chat_id, None)
+        for file_id in [] if listing is None else listing.file_at.values():
+            chat_file = self._by_id.pop(file_id)
+            del self._id_by_name[(chat_id, chat_file.name.value)]
+            del self._place[file_id]
 
     def _unlist(self, file_id: UUID) -> None:
         place = self._place.pop(file_id, None)
