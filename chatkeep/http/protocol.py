@@ -1,7 +1,8 @@
 """uvicorn's httptools protocol with the limits it lacks: a deadline for the request head,
 idle timeouts while receiving a body and while sending a response, a bound on the head's
 size and header count, and a cap on open connections. Without them one client can hold a
-connection forever by trickling bytes, or grow the server's memory with an endless header."""
+connection forever by trickling bytes, or grow the server's memory with an endless header.
+What it answers by itself is JSON (`chatkeep.http.server_errors`)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from http import HTTPStatus
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
+from chatkeep.domain.errors import ContentChangedError
 from chatkeep.http.linger import LingerOnClose
-from chatkeep.http.schemas import ErrorBody, ErrorDetail
-from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
+from chatkeep.http.server_errors import JsonErrorsProtocol, refusal
+from chatkeep.http.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +41,7 @@ class ConnectionRefused(Exception):
     pass
 
 
-def refusal(status: HTTPStatus, code: str, message: str) -> bytes:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
-    head = (
-        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
-
-
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
 
     def __init__(
@@ -128,6 +121,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # By weak reference: the scope belongs to the cycle, and a cycle that held itself
         # would wait for the garbage collector instead of going with its last reference.
         extensions[SENDFILE] = {"send": partial(self._send_file, weakref.ref(cycle))}
+        extensions[ABORT] = {"abort": partial(self._abort_response, weakref.ref(cycle))}
         self._linger = None
         if self._announces_body():
             self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
@@ -142,11 +136,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._head_too_large:
             self._refuse_large_head()
-        else:
-            # A head the parser refuses, such as a Content-Length past 2**64 or not digits:
-            # JSON like every other error, where uvicorn answers plain text.
-            message = f"the request is not valid HTTP/1.1: {msg}"
-            self._refuse(HTTPStatus.BAD_REQUEST, "invalid_request", message)
+            return
+        super().send_400_response(msg)
+
+    def _stop_reading(self) -> None:
+        self._reading_head = False
+        self._disarm()
+        super()._stop_reading()
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -174,19 +170,39 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
 
     async def _send_file(
-        self, cycle_ref: weakref.ref[RequestResponseCycle], fd: int, offset: int, count: int
+        self,
+        cycle_ref: weakref.ref[RequestResponseCycle],
+        fd: int,
+        offset: int,
+        count: int,
+        version_check: VersionCheck | None = None,
     ) -> None:
-        """The SENDFILE extension: the body of the cycle's response, straight from `fd`."""
+        """The SENDFILE extension: the body of the cycle's response, straight from `fd`.
+        Raises ContentChangedError, the connection reset, when `version_check` finds the
+        file moved before its last bytes."""
         cycle = cycle_ref()
         if cycle is None:
             return  # its request has been let go: nobody is waiting for these bytes
         try:
-            sent = await send_file(self.transport, fd, offset, count, self.limits.send_timeout)
+            sent = await send_file(
+                self.transport, fd, offset, count, self.limits.send_timeout, version_check
+            )
         except TransferStopped:
-            self._drop()
-            self.transport.abort()
+            self._abort_response(cycle_ref)
             return
+        except ContentChangedError:
+            self._abort_response(cycle_ref)
+            raise
         cycle.expected_content_length -= sent
+
+    def _abort_response(self, cycle_ref: weakref.ref[RequestResponseCycle]) -> None:
+        """The ABORT extension: reset the connection; the cycle's response stays unfinished
+        and what it still sends is dropped."""
+        cycle = cycle_ref()
+        if cycle is not None:
+            cycle.disconnected = True
+        self._drop()
+        self.transport.abort()
 
     def _announces_body(self) -> bool:
         return any(
@@ -225,18 +241,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
-        if not self.transport.is_closing():
-            self.transport.write(refusal(status, code, message))
-        self._drop()
+        self._write_and_drop(refusal(status, code, message))
 
     def _drop(self) -> None:
-        """Closes the connection; a running request sees a disconnect at once."""
         self._disarm()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
-        self.resume_writing()
-        self.transport.close()
+        super()._drop()
 
     def _arm(self, delay: float, callback: Any) -> None:
         self._disarm()

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
-from chatkeep.domain.chat_cursor import MAX_CURSOR_CHARS
+from chatkeep.domain.cursor import MAX_CURSOR_CHARS
 from chatkeep.domain.limits import MAX_STORED_INTEGER, text_problem
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession

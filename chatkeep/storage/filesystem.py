@@ -497,7 +497,7 @@ class FileSystemChatStorage:
     async def open_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> FileReader | None:
-        reader = partial(open_reader, name=name.value)
+        reader = partial(open_reader, name=name.value, guarded=True)
         return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
 
     async def delete_attachment(

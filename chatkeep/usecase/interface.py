@@ -14,8 +14,8 @@ from chatkeep.domain.chat import (
     ChatAttachmentName,
     ChatFile,
     ChatOrder,
-    ChatPosition,
     ChatStatus,
+    Position,
 )
 from chatkeep.domain.conditions import Preconditions, Representation
 from chatkeep.domain.history import HistoryVersion
@@ -53,11 +53,11 @@ class ChatRepository(Protocol):
         *,
         status: ChatStatus | None,
         order: ChatOrder,
-        after: ChatPosition | None,
+        after: Position | None,
         limit: int,
-    ) -> tuple[list[Chat], ChatPosition | None]:
-        """Up to `limit` chats after `after` in `order` (ties in creation order, reversed
-        with the order), and the position of the last one when more follow."""
+    ) -> tuple[list[Chat], Position | None]:
+        """Up to `limit` chats after `after` in `order` (ties by seq: creation order,
+        reversed with the order), and the position of the last one when more follow."""
         ...
 
     async def save(self, chat: Chat) -> None: ...
@@ -81,7 +81,15 @@ class ChatFileRepository(Protocol):
     ) -> ChatFile | None: ...
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
-        """Oldest first."""
+        """Oldest first (by created_at, then seq), as `list_page` pages them."""
+        ...
+
+    async def list_page(
+        self, chat_id: UUID, *, after: Position | None, limit: int
+    ) -> tuple[list[ChatFile], Position | None]:
+        """Up to `limit` of the chat's files after `after`, oldest first (by created_at,
+        ties by seq: creation order), and the position of the last one when more follow
+        (None on the last page). Costs a lookup plus the page, not the chat's file count."""
         ...
 
     async def save(self, chat_file: ChatFile) -> None:
@@ -125,6 +133,15 @@ class FileReader(Protocol):
     def fileno(self) -> int | None:
         """A descriptor of the open file, for zero-copy sending; None if there is none
         (a small file already in memory, or bytes that are not in a local file)."""
+        ...
+
+    def version_check(self) -> Callable[[int], bool] | None:
+        """For a reader guarded against torn reads (attachment content): a blocking function
+        telling, from any descriptor of the open file, whether it still has the version the
+        reader opened (identity, size, timestamps: what the ETag is made of). None when the
+        bytes cannot change under the reader (held in memory) or are not guarded (a history,
+        whose appends land past the bytes served). `chunks` of a guarded reader raises
+        ContentChangedError rather than yield its last bytes of a file that moved."""
         ...
 
     async def aclose(self) -> None: ...

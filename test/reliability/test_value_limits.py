@@ -8,9 +8,11 @@ limits a value could overrun."""
 from __future__ import annotations
 
 import base64
+import uuid
 
 import pytest
 
+from chatkeep.domain.cursor import scope_tag
 from test.reliability.integer_inputs import integer_inputs, nested_integers, send_integer
 from test.reliability.stores import Service, refused
 
@@ -91,34 +93,62 @@ def cursor_of(text: bytes) -> str:
     return base64.urlsafe_b64encode(text).decode().rstrip("=")
 
 
+AT = '"2026-01-01T00:00:00+00:00"'
+
+
 @pytest.mark.parametrize(
-    "raw",
-    [
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 18446744073709551616]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 9223372036854775808]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", -1]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 1e308]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", Infinity]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", "99999999999999999999"]',
-        b"[" * 300,
-    ],
-    ids=["2**64", "2**63", "negative", "1e308", "Infinity", "digits-text", "nested"],
+    "seq",
+    ["18446744073709551616", "9223372036854775808", "-1", "1e308", "Infinity", '"9" * 20'],
+    ids=["2**64", "2**63", "negative", "1e308", "Infinity", "digits-text"],
 )
-async def test_forged_cursors_are_400(service: Service, raw: bytes) -> None:
-    """A listing cursor forged with an ordinal past the stores' integers, negative, a float,
-    Infinity, text or deep nesting is an unknown cursor: 400 invalid_request (PostgreSQL and
-    a SQLite URL answered 500 to the big ordinals, every store to Infinity)."""
-    response = await service.client.get(f"/v1/chats?cursor={cursor_of(raw)}", headers=service.user)
+@pytest.mark.parametrize("listing", ["chats", "files", "rescan"])
+async def test_forged_cursors_are_400(service: Service, listing: str, seq: str) -> None:
+    """A listing cursor of the caller's own workspace or chat, forged with a seq past the
+    stores' integers, negative, a float, Infinity or text, is an unknown cursor: 400
+    invalid_request, for chats, attachments and a rescan's page (PostgreSQL and a SQLite URL
+    answered 500 to the big ordinals of chat cursors, every store to Infinity)."""
+    seq = '"' + "9" * 20 + '"' if seq.startswith('"') else seq
+    if listing == "chats":
+        tag = scope_tag(uuid.UUID(service.workspace_id))
+        fields = f'["chats", "{tag}", "created_at", null, {AT}, {seq}]'
+        method, path = "GET", "/v1/chats"
+    else:
+        tag = scope_tag(uuid.UUID(service.chat_id))
+        fields = f'["files", "{tag}", {AT}, {seq}]'
+        method = "GET" if listing == "files" else "POST"
+        path = f"/v1/chats/{service.chat_id}/{'files' if listing == 'files' else 'rescan'}"
+    cursor = cursor_of(fields.encode())
+    response = await service.client.request(
+        method, path, params={"cursor": cursor}, headers=service.user
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    sane = cursor_of(fields.replace(seq, "1").encode())
+    response = await service.client.request(
+        method, path, params={"cursor": sane}, headers=service.user
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path", ["/v1/chats", "/v1/chats/{chat_id}/files"])
+async def test_a_nested_cursor_is_400(service: Service, path: str) -> None:
+    """Deep nesting in a cursor is an unknown cursor, never a recursion error (500)."""
+    path = path.format(chat_id=service.chat_id)
+    response = await service.client.get(
+        f"{path}?cursor={cursor_of(b'[' * 180)}", headers=service.user
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-async def test_an_overlong_cursor_is_400(sqlite_service: Service) -> None:
+@pytest.mark.parametrize("path", ["/v1/chats", "/v1/chats/{chat_id}/files"])
+async def test_an_overlong_cursor_is_400(sqlite_service: Service, path: str) -> None:
     """A cursor longer than any the service issues is refused before it is decoded, even
     when it is deeply nested JSON (which overflowed the decoder's recursion: 500)."""
     nested = cursor_of(b"[" * 40_000)
+    path = path.format(chat_id=sqlite_service.chat_id)
     response = await sqlite_service.client.get(
-        f"/v1/chats?cursor={nested}", headers=sqlite_service.user
+        f"{path}?cursor={nested}", headers=sqlite_service.user
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
