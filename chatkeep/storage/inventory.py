@@ -62,8 +62,12 @@ def _files(path: Path) -> tuple[ScannedFile, ...]:
 
 def restore_chat(path: Path) -> bool:
     """Make the chat directory and an empty history where they are missing; answer
-    whether anything was made."""
+    whether anything was made. Something else in the directory's place (a symlink, a
+    file, a FIFO: no directory) is unlinked first, never followed."""
     made = False
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            path.unlink()
     try:
         path.mkdir(parents=True)
         made = True
