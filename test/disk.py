@@ -83,13 +83,20 @@ def make_chain(directory: Path, depth: int, leaf: bytes = b"", name: str = "d") 
         os.close(fd)
 
 
-def make_wide(directory: Path, count: int, content: bytes = b"") -> None:
-    """`count` files f0 … in `directory` (made if missing), each holding `content`."""
+def make_wide(directory: Path, count: int, size: int = 0) -> None:
+    """`count` files f0 … in `directory` (made if missing), each `size` bytes long but
+    sparse: no data block to write back or free, so that a wide tree is quick to make
+    and to remove on a busy disk, while usage still counts its bytes."""
     directory.mkdir(parents=True, exist_ok=True)
     fd = os.open(directory, DIR_FLAGS)
     try:
         for index in range(count):
-            write_file(fd, f"f{index}", content)
+            file = os.open(f"f{index}", FILE_FLAGS, 0o644, dir_fd=fd)
+            try:
+                if size:
+                    os.ftruncate(file, size)
+            finally:
+                os.close(file)
     finally:
         os.close(fd)
 

@@ -42,7 +42,7 @@ def plant_everything(directory: Path, host: Path) -> None:
     """A 5,000-level tree with bytes at the bottom, FIFOs, a socket, links out,
     directories of mode 000, 0500 and 0100, a hard link."""
     make_chain(directory / "deep", 5000, b"b" * 1000)
-    make_wide(directory / "wide", 50, b"w")
+    make_wide(directory / "wide", 50, 1)
     os.mkfifo(directory / "fifo")
     os.mkfifo(directory / "wide" / "fifo")
     os.mknod(directory / "sock", stat.S_IFSOCK | 0o600)  # a socket's inode, path unbounded

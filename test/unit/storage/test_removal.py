@@ -157,7 +157,7 @@ def test_a_wide_tree_holds_few_descriptors(tmp_path: Path) -> None:
     (the process allows fewer descriptors than there are siblings)."""
     top = tmp_path / "wide"
     for index in range(3000):
-        make_wide(top / f"d{index}", 1, b"x")
+        make_wide(top / f"d{index}", 1, 1)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     already_open = len(os.listdir("/proc/self/fd"))
     resource.setrlimit(resource.RLIMIT_NOFILE, (already_open + 200, hard))

@@ -51,7 +51,7 @@ def test_counts_each_inode_once_and_never_follows_links(tmp_path: Path) -> None:
     """Hard links count once, symlinks, FIFOs and sockets as entries without bytes,
     subdirectories fully, a sparse file at its apparent size."""
     outside = tmp_path / "outside"
-    make_wide(outside, 3, b"x" * 1000)
+    make_wide(outside, 3, 1000)
     top = tmp_path / "top"
     (top / "a" / "b").mkdir(parents=True)
     (top / "one").write_bytes(b"1" * 10)
