@@ -124,7 +124,7 @@ def test_eight_deep_rescans_at_once_fit_in_256_descriptors(limited_server: Limit
     assert meanwhile.answers
     assert set(meanwhile.answers) <= {200, 201}
     assert meanwhile.peak < LIMIT
-    print(f"descriptor peak during 8 rescans: {meanwhile.peak} of {LIMIT}")
+    print(f"8 rescans: descriptor peak {meanwhile.peak}/{LIMIT}, {len(meanwhile.answers)} others")
 
 
 def test_eight_deep_deletions_at_once_fit_in_256_descriptors(limited_server: Limited) -> None:
@@ -137,4 +137,4 @@ def test_eight_deep_deletions_at_once_fit_in_256_descriptors(limited_server: Lim
     assert meanwhile.answers
     assert set(meanwhile.answers) <= {200, 201}
     assert meanwhile.peak < LIMIT
-    print(f"descriptor peak during 8 deletions: {meanwhile.peak} of {LIMIT}")
+    print(f"8 deletions: descriptor peak {meanwhile.peak}/{LIMIT}, {len(meanwhile.answers)} others")
