@@ -115,3 +115,15 @@ def remove_tree(path: Path) -> None:
     (RecursionError past ~1,000 levels), and pytest removes old temporary directories
     with it: a deep tree left in one would break a later test session's start."""
     subprocess.run(["rm", "-rf", "--", str(path)], check=True)
+
+
+def remove_deep_trees(directory: Path, depth: int = 500) -> None:
+    """remove_tree each entry of `directory` that holds anything `depth` levels down."""
+    for entry in directory.iterdir():
+        deep = subprocess.run(
+            ["find", str(entry), "-mindepth", str(depth), "-print", "-quit"],
+            capture_output=True,
+            text=True,
+        )
+        if deep.stdout:
+            remove_tree(entry)
