@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import anyio.to_thread
 
@@ -30,14 +30,14 @@ from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.storage import attachments, history, inventory, processes
+from chatkeep.storage import attachments, history, inventory, processes, removal
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
-from chatkeep.storage.files import NEW_FILE_FLAGS, disk_full_is_domain_error
+from chatkeep.storage.files import DIR_FLAGS, NEW_FILE_FLAGS, disk_full_is_domain_error
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
-from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
+from chatkeep.storage.tree import TreeSize, measure
 from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
 from chatkeep.usecase.interface import (
     HashedFile,
@@ -107,10 +107,11 @@ class FileSystemChatStorage:
             self._journal = AppendJournal(self._process.journal_fd)
             return
         # One process only: whatever is in tmp/ is a body or a deletion that a crash
-        # interrupted, whatever is in journal/ an append it may have torn.
+        # interrupted, whatever is in journal/ an append it may have torn. What cannot be
+        # removed is logged and left: a start never fails on what a sandbox left.
         for name in os.listdir(tmp_fd):
             if not processes.is_process_entry(name):
-                remove_entry(tmp_fd, name)
+                removal.remove_leftover(tmp_fd, name, "tmp")
         journal.recover(self._try_open_chat_dir, skip=processes.is_process_entry)
         self._tmp_fd, self._journal = tmp_fd, journal
 
@@ -139,7 +140,7 @@ class FileSystemChatStorage:
         await anyio.to_thread.run_sync(partial(path.mkdir, parents=True, exist_ok=True))
 
     async def delete_workspace(self, workspace_id: UUID) -> None:
-        await self._run(partial(self._trash, self._workspaces, str(workspace_id)))
+        await self._run(partial(self._trash, self._workspaces, str(workspace_id), False))
         await self._ledger.forget(workspace_id)
 
     async def workspace_used_bytes(self, workspace_id: UUID) -> int:
@@ -162,7 +163,7 @@ class FileSystemChatStorage:
         except FileNotFoundError:
             return 0
         try:
-            return regular_file_bytes(fd)
+            return measure(fd).bytes
         finally:
             os.close(fd)
 
@@ -188,29 +189,14 @@ class FileSystemChatStorage:
             self._changing_usage(workspace_id),
         ):
             chats = self._workspaces / str(workspace_id) / "chats"
-            freed = await self._run(partial(self._trash, chats, str(chat_id)))
-            await self._ledger.add(workspace_id, -freed)
+            removed = await self._run(partial(self._trash, chats, str(chat_id), True))
+            if removed is None:  # part of it is left in tmp/: count what is left in place
+                await self._ledger.forget(workspace_id)
+            else:
+                await self._ledger.add(workspace_id, -removed.bytes)
 
-    def _trash(self, parent: Path, name: str) -> int:
-        """Move `parent/name` out of sight, then delete it; return its regular-file bytes."""
-        try:
-            parent_fd = os.open(parent, DIR_FLAGS)
-        except FileNotFoundError:
-            return 0
-        trash_name = f"{uuid4().hex}.trash"
-        try:
-            os.rename(name, trash_name, src_dir_fd=parent_fd, dst_dir_fd=self._tmp_fd)
-        except FileNotFoundError:
-            return 0
-        finally:
-            os.close(parent_fd)
-        trashed = os.open(trash_name, DIR_FLAGS, dir_fd=self._tmp_fd)
-        try:
-            freed = regular_file_bytes(trashed)
-        finally:
-            os.close(trashed)
-        remove_entry(self._tmp_fd, trash_name)
-        return freed
+    def _trash(self, parent: Path, name: str, counted: bool) -> TreeSize | None:
+        return removal.trash(parent, name, self._tmp_fd, counted=counted)
 
     def _open_chat_dir(self, workspace_id: UUID, chat_id: UUID) -> int:
         chat_fd = self._try_open_chat_dir(workspace_id, chat_id)
