@@ -48,6 +48,7 @@ class DescriptorBudget:
 
     @property
     def in_use(self) -> int:
+        """Descriptors granted now."""
         with self._changed:
             return self.size - self._free
 
@@ -81,7 +82,9 @@ class DescriptorBudget:
 
 
 def size_for_limit(soft_limit: int) -> int:
-    """The budget for a process allowed `soft_limit` descriptors (RLIMIT_NOFILE)."""
+    """The budget, in descriptors, for a process allowed `soft_limit` of them (the soft
+    RLIMIT_NOFILE; RLIM_INFINITY for none): a quarter, at least one walk's grant, at
+    most 65,536."""
     if soft_limit == resource.RLIM_INFINITY or soft_limit > _LARGEST_BUDGET * LIMIT_SHARE:
         return _LARGEST_BUDGET
     return max(WALK_DESCRIPTORS, soft_limit // LIMIT_SHARE)

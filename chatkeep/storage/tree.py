@@ -57,6 +57,7 @@ class Tally:
             self.bytes += info.st_size
 
     def size(self) -> TreeSize:
+        """What was counted so far."""
         return TreeSize(self.bytes, self.entries)
 
 

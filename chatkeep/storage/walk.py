@@ -51,10 +51,12 @@ class Level:
         self.fd = -1
 
     def relist(self, pending: Iterator[str]) -> None:
+        """List the (open) directory again from `pending`."""
         _stop(self.pending)
         self.pending = pending
 
     def close(self) -> None:
+        """Close its listing and descriptor, if open."""
         _stop(self.pending)
         if self.fd >= 0:
             os.close(self.fd)
@@ -85,9 +87,12 @@ class Walk:
     # What subclasses define
 
     def listing(self, fd: int) -> Iterator[str]:
+        """Deal with the entries of the open directory `fd` that are not directories;
+        yield the names of its subdirectories, to be visited in that order."""
         raise NotImplementedError
 
     def top_listing(self, fd: int) -> Iterator[str]:
+        """The root's listing (`fd` is the walk's duplicate of the root)."""
         return self.listing(fd)
 
     def open_dir(self, parent_fd: int, name: str) -> int | None:
@@ -95,7 +100,7 @@ class Walk:
         return open_subdir(parent_fd, name)
 
     def entered(self, fd: int, info: os.stat_result) -> None:
-        pass
+        """Called once per directory opened below the root, with its fstat."""
 
     def leaving(self, parent_fd: int, level: Level) -> bool:
         """Called once the level's listing is done; False keeps it (listed again)."""
@@ -104,6 +109,7 @@ class Walk:
     # The walk
 
     def run(self) -> None:
+        """Walk the whole tree, once; every descriptor of the walk is closed after."""
         levels = self._levels
         try:
             while True:

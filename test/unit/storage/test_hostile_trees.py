@@ -39,9 +39,10 @@ async def new_chat(storage: FileSystemChatStorage, workspace_id: uuid.UUID | Non
 
 
 def plant_everything(directory: Path, host: Path) -> None:
-    """A 5,000-level tree with bytes at the bottom, FIFOs, a socket, links out,
-    directories of mode 000, 0500 and 0100, a hard link."""
-    make_chain(directory / "deep", 5000, b"b" * 1000)
+    """A tree past the old walks' 2,048 levels with bytes at the bottom, FIFOs, a
+    socket, links out, directories of mode 000, 0500 and 0100, a hard link (the
+    end-to-end sweep goes to 5,000 levels)."""
+    make_chain(directory / "deep", 2100, b"b" * 1000)
     make_wide(directory / "wide", 50, 1)
     os.mkfifo(directory / "fifo")
     os.mkfifo(directory / "wide" / "fifo")
@@ -69,7 +70,7 @@ def untouched(host: Path) -> tuple[list[str], bytes, int]:
 async def test_usage_counts_every_byte_at_any_depth(
     storage: FileSystemChatStorage, host: Path
 ) -> None:
-    """Usage is what is on disk: the bytes 5,000 levels down included (the old walk
+    """Usage is what is on disk: the bytes 2,100 levels down included (the old walk
     stopped at 2,048 levels)."""
     chat = await new_chat(storage)
     plant_everything(storage.chat_dir(*chat), host)
@@ -201,7 +202,7 @@ async def test_a_deletion_that_cannot_finish_still_deletes_the_chat(
 
 
 async def test_start_up_removes_hostile_trees_from_tmp(tmp_path: Path, host: Path) -> None:
-    """Trees a crash left in tmp/ mid-deletion (5,000 levels, FIFOs, sockets, links,
+    """Trees a crash left in tmp/ mid-deletion (2,100 levels, FIFOs, sockets, links,
     closed modes) are removed at start (the old start failed: 'deeper than 2048')."""
     data = tmp_path / "data"
     plant_everything(data / "tmp" / "a.trash", host)
