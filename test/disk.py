@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,3 +129,15 @@ def remove_deep_trees(directory: Path, depth: int = 500) -> None:
         )
         if deep.stdout:
             remove_tree(entry)
+
+
+@contextmanager
+def built_chains(base: Path, depths: list[int], leaf: bytes) -> Iterator[dict[int, Path]]:
+    """One chain of directories per depth under `base`, `leaf` in a file at its bottom, by
+    depth; whatever is left of them is removed afterwards."""
+    for depth in depths:
+        make_chain(base / str(depth), depth, leaf)
+    try:
+        yield {depth: base / str(depth) for depth in depths}
+    finally:
+        remove_tree(base)

@@ -19,7 +19,7 @@ from chatkeep.storage import removal
 from chatkeep.storage.files import DIR_FLAGS
 from chatkeep.storage.removal import remove_entry, remove_leftover
 from chatkeep.storage.tree import TreeSize
-from test.disk import make_chain, make_wide, on_disk, remove_tree
+from test.disk import built_chains, make_chain, make_wide, on_disk
 
 DEPTHS = [1, 2047, 2048, 2049, 5000]
 LEAF = b"leaf bytes"
@@ -37,11 +37,8 @@ def remove(path: Path, **options: Any) -> TreeSize:
 def chains(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, Path]]:
     """One chain of directories per depth, a 10-byte file at its bottom; built once,
     each removed by one test."""
-    base = tmp_path_factory.mktemp("chains")
-    for depth in DEPTHS:
-        make_chain(base / str(depth), depth, LEAF)
-    yield {depth: base / str(depth) for depth in DEPTHS}
-    remove_tree(base)
+    with built_chains(tmp_path_factory.mktemp("chains"), DEPTHS, LEAF) as built:
+        yield built
 
 
 @pytest.mark.parametrize("depth", DEPTHS)

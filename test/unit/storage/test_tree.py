@@ -16,7 +16,7 @@ from chatkeep.storage.descriptors import WALK_DESCRIPTORS, DescriptorBudget
 from chatkeep.storage.files import DIR_FLAGS
 from chatkeep.storage.tree import TreeSize, measure
 from chatkeep.storage.walk import Walk
-from test.disk import make_chain, make_wide, on_disk, remove_tree
+from test.disk import built_chains, make_chain, make_wide, on_disk, remove_tree
 
 DEPTHS = [1, 2047, 2048, 2049, 5000]
 LEAF = b"leaf bytes"
@@ -33,11 +33,8 @@ def size_of(path: Path, **options: int) -> TreeSize:
 @pytest.fixture(scope="module")
 def chains(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[int, Path]]:
     """One chain of directories per depth, a 10-byte file at its bottom; built once."""
-    base = tmp_path_factory.mktemp("chains")
-    for depth in DEPTHS:
-        make_chain(base / str(depth), depth, LEAF)
-    yield {depth: base / str(depth) for depth in DEPTHS}
-    remove_tree(base)
+    with built_chains(tmp_path_factory.mktemp("chains"), DEPTHS, LEAF) as built:
+        yield built
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
