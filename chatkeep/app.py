@@ -120,3 +120,5 @@ async def reconcile_at_startup(ports: Ports, grace: timedelta) -> None:
     elapsed = time.monotonic() - started
     if repairs:
         log.warning("start-up reconciliation (%.1f s): %s", elapsed, repairs)
+    for failure in repairs.failures:
+        log.warning("start-up reconciliation left as it is: %s", failure)

@@ -28,6 +28,11 @@ from chatkeep.usecase.interface import (
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from chatkeep.repository.sql.chat import SqlChatRepository
+    from chatkeep.repository.sql.chat_file import SqlChatFileRepository
+    from chatkeep.repository.sql.sandbox_session import SqlSandboxSessionRepository
+    from chatkeep.repository.sql.workspace import SqlWorkspaceRepository
+
 # The SQL adapters are imported only when used: SQLAlchemy and Alembic cost ~30 MB of
 # resident memory and ~0.7 s of start-up that a server on in-memory metadata need not pay.
 SQLITE_FILE = "metadata.sqlite3"
@@ -79,6 +84,19 @@ def in_memory() -> Repositories:
 
 
 def in_database(engine: AsyncEngine, *, shared: bool = False) -> Repositories:
+    sql = _sql_repositories(engine)
+    return Repositories(sql.workspaces, sql.chats, sql.files, sql.sandboxes, engine, shared)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sql:
+    workspaces: SqlWorkspaceRepository
+    chats: SqlChatRepository
+    files: SqlChatFileRepository
+    sandboxes: SqlSandboxSessionRepository
+
+
+def _sql_repositories(engine: AsyncEngine) -> _Sql:
     from chatkeep.repository.sql.chat import SqlChatRepository
     from chatkeep.repository.sql.chat_file import SqlChatFileRepository
     from chatkeep.repository.sql.commits import GroupCommits
@@ -88,13 +106,11 @@ def in_database(engine: AsyncEngine, *, shared: bool = False) -> Repositories:
     commits = GroupCommits(engine)
     # A read is one statement: without BEGIN and ROLLBACK around it, one round trip.
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return Repositories(
+    return _Sql(
         SqlWorkspaceRepository(reads, commits),
         SqlChatRepository(reads, commits),
         SqlChatFileRepository(reads, commits),
         SqlSandboxSessionRepository(reads, commits),
-        engine,
-        shared,
     )
 
 
@@ -108,7 +124,8 @@ async def mirror_of(engine: AsyncEngine) -> Repositories:
     )
     from chatkeep.repository.sql.load import load_all
 
-    durable = in_database(engine)
+    # Concrete: the mirror takes each new row's seq from the database.
+    durable = _sql_repositories(engine)
     workspaces, chats = InMemoryWorkspaceRepository(), InMemoryChatRepository()
     files, sandboxes = InMemoryChatFileRepository(), InMemorySandboxSessionRepository()
     await load_all(engine, workspaces, chats, files, sandboxes)

@@ -13,6 +13,7 @@ from chatkeep.app import build_ports
 from chatkeep.config import Settings
 from chatkeep.http.app import build_app
 from chatkeep.usecase.interface import Ports
+from test.disk import remove_deep_trees
 from test.postgres import ThrowawayPostgres, server_binaries
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -108,3 +109,14 @@ def postgres() -> Iterator[ThrowawayPostgres]:
 async def postgres_url(postgres: ThrowawayPostgres) -> str:
     """A fresh, empty database on the throwaway server."""
     return await postgres.new_database()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Remove what is deep in this run's temporary directories (a test that failed
+    before its own clean-up may leave a tree thousands of levels deep): a later run's
+    pytest removes old temporary directories with shutil.rmtree, which recurses, and
+    would fail to start on such a tree (test/disk.py, remove_tree)."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    basetemp = getattr(factory, "_basetemp", None)
+    if basetemp is not None and basetemp.is_dir():
+        remove_deep_trees(basetemp)

@@ -21,5 +21,8 @@ class MemoryReader:
     def fileno(self) -> int | None:
         return None
 
+    def version_check(self) -> None:
+        return None
+
     async def aclose(self) -> None:
         pass

@@ -67,12 +67,14 @@ ChatOrder = Literal["created_at", "-updated_at"]
 
 
 @dataclass(frozen=True, slots=True)
-class ChatPosition:
-    """Where a page of chats ended: the sort key of its last chat. `ordinal` orders chats
-    with equal timestamps by creation."""
+class Position:
+    """Where a page ended: the sort key of its last item. `at` is the timestamp the listing
+    is ordered by; `seq` numbers the item within its own workspace (chats) or chat (files),
+    1 + the highest number there when it was stored, so that equal timestamps list in
+    creation order. Neither says anything about other workspaces (decision record 022)."""
 
     at: datetime
-    ordinal: int
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)

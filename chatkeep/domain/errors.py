@@ -103,3 +103,9 @@ class NameConflictError(DomainError):
 
 class ChecksumMismatchError(DomainError):
     code = "checksum_mismatch"
+
+
+class ContentChangedError(Exception):
+    """The file being served changed under its reader (a sandbox rewrote it in place): the
+    response, already started, can only be aborted, never completed with bytes of two
+    versions (contract 1.1, "Hostile trees and resource limits"). No status of its own."""

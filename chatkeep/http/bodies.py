@@ -65,7 +65,13 @@ def describe(error: ValidationError) -> str:
 
 
 async def body_chunks(request: Request) -> AsyncIterator[bytes]:
-    """The raw body, chunk by chunk; a client that goes away mid-body is a bad request."""
+    """The raw body, chunk by chunk; a client that goes away mid-body is a bad request.
+
+    Its Content-Length is judged before the first byte is read (contract, "Limits of
+    values"): one the stores cannot hold raises RequestError 413, one that is not digits
+    400, whatever route reads the body.
+    """
+    declared_length(request)
     try:
         async for chunk in request.stream():
             if chunk:

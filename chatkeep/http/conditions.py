@@ -9,7 +9,7 @@ from datetime import datetime
 from starlette.datastructures import Headers
 
 from chatkeep.domain.conditions import EntityTag, EntityTags, IfRange, Preconditions
-from chatkeep.http.dates import format_http_date, parse_http_date
+from chatkeep.http.dates import last_modified_field, parse_http_date
 from chatkeep.http.errors import RequestError
 from chatkeep.usecase.interface import FileReader
 
@@ -40,11 +40,11 @@ def preconditions_of(headers: Headers) -> Preconditions | None:
 
 
 def validator_headers(reader: FileReader) -> dict[str, str]:
-    """`ETag` and, when the file has one, `Last-Modified` as an IMF-fixdate (RFC 9110
-    §8.8.2, §8.8.3)."""
+    """`ETag` and, when the file has one, `Last-Modified` (dates.last_modified_field; RFC
+    9110 §8.8.2, §8.8.3)."""
     headers = {"ETag": reader.etag}
     if reader.last_modified is not None:
-        headers["Last-Modified"] = format_http_date(reader.last_modified)
+        headers["Last-Modified"] = last_modified_field(reader.last_modified)
     return headers
 
 

@@ -4,7 +4,7 @@ in the preferred one."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -65,3 +65,18 @@ def format_http_date(moment: datetime) -> str:
     """`moment` as an IMF-fixdate (RFC 9110 §5.6.7), e.g. 'Sun, 06 Nov 1994 08:49:37 GMT';
     fractions of a second are dropped."""
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
+
+
+def last_modified_field(moment: datetime, now: datetime | None = None) -> str:
+    """The Last-Modified field of a representation last modified at `moment`: an
+    IMF-fixdate, but never of a second that is not over yet at `now` (default: the
+    clock), nor so later than the Date field uvicorn sends, which it refreshes once a
+    second (RFC 9110 §8.8.2.1: never later than Date).
+
+    A date given out during the second of a write would name that second for every
+    later write in it too, and If-Modified-Since would take them for unmodified; a date
+    one second earlier reads as modified instead, which costs one needless transfer.
+    Preconditions are still decided on the file's own second (decision record 019).
+    """
+    current = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    return format_http_date(min(moment.astimezone(UTC), current - timedelta(seconds=1)))

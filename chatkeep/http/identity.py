@@ -26,9 +26,10 @@ class Identity:
 
     def identify(self, scope: Scope) -> None:
         """Checks the caller's token when one is configured, then its X-User-Id (contract,
-        "Identity and access"), and leaves the user id in `scope` (USER_ID_KEY, and as
-        text, USER_TEXT_KEY). Raises RequestError unauthorized, user_id_required or
-        invalid_user_id."""
+        "Identity and access", 1.1 "Hostile trees and resource limits"), and leaves the user
+        id in `scope` (USER_ID_KEY, and as text, USER_TEXT_KEY). Raises RequestError:
+        invalid_request (Authorization or X-User-Id given twice), unauthorized,
+        user_id_required or invalid_user_id."""
         headers = Headers(scope=scope)
         self.check_token(headers)
         text = _user_id_text(headers)
@@ -38,11 +39,16 @@ class Identity:
         scope[USER_ID_KEY], scope[USER_TEXT_KEY] = user_id, text.lower()
 
     def check_token(self, headers: Headers) -> None:
-        """Raises RequestError unauthorized unless `headers` carry the configured bearer
-        token (compared in constant time); nothing to check without one."""
+        """Raises RequestError invalid_request when `Authorization` is given twice (whether
+        or not a token is configured: which one would count is ambiguous, and a proxy may
+        have checked the other), then unauthorized unless `headers` carry the configured
+        bearer token (compared in constant time)."""
+        authorization = headers.getlist("authorization")
+        if len(authorization) > 1:
+            raise RequestError("invalid_request", "Authorization must be given once")
         if self._token is None:
             return
-        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        scheme, _, credentials = (authorization[0] if authorization else "").partition(" ")
         given = credentials.strip().encode("latin-1")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given, self._token):
             raise RequestError(
@@ -56,10 +62,10 @@ def is_api(path: str) -> bool:
 
 def _user_id_text(headers: Headers) -> str:
     values = [value.strip() for value in headers.getlist("x-user-id")]
-    if not values or not any(values):
-        raise RequestError("user_id_required", "the X-User-Id header is required")
     if len(values) > 1:
-        raise RequestError("invalid_user_id", "X-User-Id must be given once")
+        raise RequestError("invalid_request", "X-User-Id must be given once")
+    if not values or not values[0]:
+        raise RequestError("user_id_required", "the X-User-Id header is required")
     return values[0]
 
 

@@ -16,7 +16,14 @@ from chatkeep.http.operation import Body, Operation
 from chatkeep.http.schemas import ErrorBody
 
 _REF = "#/components/schemas/{model}"
-_ALWAYS = ("unauthorized", "user_id_required", "invalid_user_id", "internal_error")
+# Any /v1 request can answer these; invalid_request for X-User-Id or Authorization given twice.
+_ALWAYS = (
+    "unauthorized",
+    "user_id_required",
+    "invalid_user_id",
+    "invalid_request",
+    "internal_error",
+)
 _CALLER = {"header.X-User-Id": "$request.header.X-User-Id"}
 # What the request header parameters mean, where their name does not say it all.
 _HEADERS = {
@@ -144,7 +151,7 @@ def _operation(operation: Operation, ref_of: dict[type[BaseModel], Any]) -> dict
         responses[str(status)] = {"description": _content_description(status, schema)}
         if schema is not None:
             responses[str(status)]["content"] = _content(schema, ref_of)
-    for code in (*operation.errors, *_ALWAYS):
+    for code in dict.fromkeys((*operation.errors, *_ALWAYS)):
         error_status = str(STATUS_BY_CODE[code])
         entry = responses.setdefault(
             error_status, {"description": "", "content": _content(ErrorBody, ref_of)}

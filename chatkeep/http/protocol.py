@@ -1,7 +1,8 @@
 """uvicorn's httptools protocol with the limits it lacks: a deadline for the request head,
 idle timeouts while receiving a body and while sending a response, a bound on the head's
 size and header count, and a cap on open connections. Without them one client can hold a
-connection forever by trickling bytes, or grow the server's memory with an endless header."""
+connection forever by trickling bytes, or grow the server's memory with an endless header.
+What it answers by itself is JSON (`chatkeep.http.server_errors`)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,16 @@ from time import perf_counter
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
+from chatkeep.domain.errors import ContentChangedError
 from chatkeep.http.connection_limits import ConnectionLimits
 from chatkeep.http.linger import LingerOnClose
 from chatkeep.http.observe import Recorder, add_sendfile_bytes
 from chatkeep.http.refusal import refusal, refusal_request_id, refused_exchange
-from chatkeep.http.zerocopy import SENDFILE, TransferStopped, send_file
+from chatkeep.http.server_errors import JsonErrorsProtocol
+from chatkeep.http.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
 
 
 class HeadTooLarge(Exception):
@@ -34,7 +37,7 @@ class ConnectionRefused(Exception):
 __all__ = ["ConnectionLimits", "GuardedHttpToolsProtocol"]
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
     # Hear the answers this protocol gives without the app (the access log, the metrics).
     recorders: ClassVar[tuple[Recorder, ...]] = ()
@@ -123,6 +126,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         # By weak reference: the scope belongs to the cycle, and a cycle that held itself
         # would wait for the garbage collector instead of going with its last reference.
         extensions[SENDFILE] = {"send": partial(self._send_file, weakref.ref(cycle))}
+        extensions[ABORT] = {"abort": partial(self._abort_response, weakref.ref(cycle))}
         self._linger = None
         if self._announces_body():
             self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
@@ -137,11 +141,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         if self._head_too_large:
             self._refuse_large_head()
-        else:
-            # A head the parser refuses, such as a Content-Length past 2**64 or not digits:
-            # JSON like every other error, where uvicorn answers plain text.
-            message = f"the request is not valid HTTP/1.1: {msg}"
-            self._refuse(HTTPStatus.BAD_REQUEST, "invalid_request", message)
+            return
+        super().send_400_response(msg)
+
+    def _stop_reading(self) -> None:
+        self._reading_head = False
+        self._disarm()
+        super()._stop_reading()
 
     def pause_writing(self) -> None:
         super().pause_writing()
@@ -169,21 +175,41 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
 
     async def _send_file(
-        self, cycle_ref: weakref.ref[RequestResponseCycle], fd: int, offset: int, count: int
+        self,
+        cycle_ref: weakref.ref[RequestResponseCycle],
+        fd: int,
+        offset: int,
+        count: int,
+        version_check: VersionCheck | None = None,
     ) -> None:
-        """The SENDFILE extension: the body of the cycle's response, straight from `fd`."""
+        """The SENDFILE extension: the body of the cycle's response, straight from `fd`.
+        Raises ContentChangedError, the connection reset, when `version_check` finds the
+        file moved before its last bytes."""
         cycle = cycle_ref()
         if cycle is None:
             return  # its request has been let go: nobody is waiting for these bytes
         try:
-            sent = await send_file(self.transport, fd, offset, count, self.limits.send_timeout)
+            sent = await send_file(
+                self.transport, fd, offset, count, self.limits.send_timeout, version_check
+            )
         except TransferStopped as stopped:
             add_sendfile_bytes(cycle.scope, stopped.sent)
-            self._drop()
-            self.transport.abort()
+            self._abort_response(cycle_ref)
             return
+        except ContentChangedError:
+            self._abort_response(cycle_ref)
+            raise
         add_sendfile_bytes(cycle.scope, sent)
         cycle.expected_content_length -= sent
+
+    def _abort_response(self, cycle_ref: weakref.ref[RequestResponseCycle]) -> None:
+        """The ABORT extension: reset the connection; the cycle's response stays unfinished
+        and what it still sends is dropped."""
+        cycle = cycle_ref()
+        if cycle is not None:
+            cycle.disconnected = True
+        self._drop()
+        self.transport.abort()
 
     def _announces_body(self) -> bool:
         return any(
@@ -222,29 +248,28 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
+        self._write_and_drop(self._refusal(status, code, message))
+
+    def _refusal(self, status: HTTPStatus, code: str, message: str) -> bytes:
+        """The refusal's bytes, with the request id of the request it refuses (the
+        running one's, else the caller's from the head being read, else a new one); its
+        exchange goes to the recorders unless that request's own access line reports it."""
         running = self.cycle is not None and not self.cycle.response_complete
         # Only a head being read is this request's: the last one may be an older one's.
         head = self.headers if self._reading_head else None
         request_id, reported = refusal_request_id(
             self.cycle.scope if running and not self._reading_head else None, head, status
         )
-        if not self.transport.is_closing():
-            self.transport.write(refusal(status, code, message, request_id))
         if not reported:
             took = perf_counter() - self._head_started
             url = self.url if self._reading_head else b""
             for record in self.recorders:
                 record(refused_exchange(self.parser, url, status, code, request_id, took))
-        self._drop()
+        return refusal(status, code, message, request_id)
 
     def _drop(self) -> None:
-        """Closes the connection; a running request sees a disconnect at once."""
         self._disarm()
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
-        self.resume_writing()
-        self.transport.close()
+        super()._drop()
 
     def _arm(self, delay: float, callback: Any) -> None:
         self._disarm()

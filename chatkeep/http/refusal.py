@@ -15,11 +15,17 @@ from chatkeep.http.request_context import context_of, request_id_of
 from chatkeep.http.schemas import ErrorBody, ErrorDetail
 
 
+def error_json(code: str, message: str, request_id: str) -> bytes:
+    """The contract's error body, `{"error": {"code", "message", "request_id"}}`, as UTF-8
+    JSON."""
+    detail = ErrorDetail(code=code, message=message, request_id=request_id)
+    return ErrorBody(error=detail).model_dump_json().encode()
+
+
 def refusal(status: HTTPStatus, code: str, message: str, request_id: str) -> bytes:
     """A whole answer, head and JSON error body, that closes the connection; `request_id`
     in the body and in X-Request-Id."""
-    detail = ErrorDetail(code=code, message=message, request_id=request_id)
-    body = ErrorBody(error=detail).model_dump_json().encode()
+    body = error_json(code, message, request_id)
     head = (
         f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
         f"content-length: {len(body)}\r\nx-request-id: {request_id}\r\n"

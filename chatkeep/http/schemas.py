@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -17,7 +18,7 @@ from pydantic import (
 )
 
 from chatkeep.domain.chat import MAX_TITLE_CHARS, Chat, ChatFile, ChatOrder, ChatStatus
-from chatkeep.domain.chat_cursor import MAX_CURSOR_CHARS
+from chatkeep.domain.cursor import MAX_CURSOR_CHARS
 from chatkeep.domain.limits import MAX_STORED_INTEGER, text_problem
 from chatkeep.domain.message import Message, Role
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
@@ -25,13 +26,20 @@ from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase import list_chats, read_messages
 from chatkeep.usecase.sandbox_session import MAX_SANDBOX_ID_CHARS
 
+# Past 2**53 a JSON number with a fraction or an exponent reaches us as a float that has
+# already lost digits: 123456789012345678.9 arrives as 123456789012345680.0.
+_EXACT_FLOATS = 2**53
+
 
 def _whole_number(value: object) -> int:
-    """JSON Schema's integer: 5 and 5.0, not 5.5, "5" or true."""
+    """JSON Schema's integer: 5 and 5.0, not 5.5, "5" or true; past 2**53 only written
+    as an integer (a float there may have been rounded on its way in)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError("must be a whole number")
     if isinstance(value, float) and not value.is_integer():
         raise ValueError("must be a whole number")
+    if isinstance(value, float) and abs(value) >= _EXACT_FLOATS:
+        raise ValueError("must be written without a fraction or exponent past 2**53")
     return int(value)
 
 
@@ -188,11 +196,16 @@ class ChatsQuery(QueryModel):
     cursor: Annotated[str, Field(max_length=MAX_CURSOR_CHARS)] | None = None
 
 
+# Python's parser lets through what ISO 8601 has no place for (a NUL or a line feed before
+# the offset, for one): only the standard's characters (and RFC 3339's space) reach it.
+_ISO_8601_CHARACTERS = re.compile(r"[0-9TWZtz:.,+\- ]{1,64}")
+
+
 def _iso_8601_with_offset(value: object) -> datetime:
     """ISO 8601 with a UTC offset (`Z` accepted); not pydantic's laxer forms, such as a
     bare number of seconds."""
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 timestamp")
+    if not isinstance(value, str) or not _ISO_8601_CHARACTERS.fullmatch(value):
+        raise ValueError("must be an ISO 8601 timestamp, such as 2026-11-27T10:00:00Z")
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:

@@ -9,7 +9,7 @@ import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 from uuid import UUID
 
 from chatkeep.domain.chat import (
@@ -17,8 +17,8 @@ from chatkeep.domain.chat import (
     ChatAttachmentName,
     ChatFile,
     ChatOrder,
-    ChatPosition,
     ChatStatus,
+    Position,
 )
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
@@ -32,6 +32,19 @@ from chatkeep.usecase.interface import (
     SandboxSessionRepository,
     WorkspaceRepository,
 )
+
+
+class NumberingChats(ChatRepository, Protocol):
+    async def save_numbered(self, chat: Chat) -> int:
+        """Save `chat`; answer the seq it holds in the database."""
+        ...
+
+
+class NumberingFiles(ChatFileRepository, Protocol):
+    async def save_all_numbered(self, files: Sequence[ChatFile]) -> dict[UUID, int]:
+        """Save `files`; answer the seq each file stored holds in the database."""
+        ...
+
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -79,7 +92,10 @@ class MirroredWorkspaces:
 
 
 class MirroredChats:
-    def __init__(self, durable: ChatRepository, memory: InMemoryChatRepository) -> None:
+    """Numbers come from the database: chats are created side by side, and memory must
+    order them as the database will after a restart."""
+
+    def __init__(self, durable: NumberingChats, memory: InMemoryChatRepository) -> None:
         self._durable, self._memory = durable, memory
 
     async def get(self, chat_id: UUID) -> Chat | None:
@@ -94,17 +110,16 @@ class MirroredChats:
         *,
         status: ChatStatus | None,
         order: ChatOrder,
-        after: ChatPosition | None,
+        after: Position | None,
         limit: int,
-    ) -> tuple[list[Chat], ChatPosition | None]:
+    ) -> tuple[list[Chat], Position | None]:
         return await self._memory.list_page(
             workspace_id, status=status, order=order, after=after, limit=limit
         )
 
     @shielded
     async def save(self, chat: Chat) -> None:
-        await self._durable.save(chat)
-        await self._memory.save(chat)
+        self._memory.restore(chat, await self._durable.save_numbered(chat))
 
     @shielded
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
@@ -125,7 +140,7 @@ class MirroredChats:
 
 
 class MirroredFiles:
-    def __init__(self, durable: ChatFileRepository, memory: InMemoryChatFileRepository) -> None:
+    def __init__(self, durable: NumberingFiles, memory: InMemoryChatFileRepository) -> None:
         self._durable, self._memory = durable, memory
 
     async def get(self, file_id: UUID) -> ChatFile | None:
@@ -139,15 +154,21 @@ class MirroredFiles:
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
         return await self._memory.list_by_chat_id(chat_id)
 
-    @shielded
+    async def list_page(
+        self, chat_id: UUID, *, after: Position | None, limit: int
+    ) -> tuple[list[ChatFile], Position | None]:
+        return await self._memory.list_page(chat_id, after=after, limit=limit)
+
     async def save(self, chat_file: ChatFile) -> None:
-        await self._durable.save(chat_file)
-        await self._memory.save(chat_file)
+        await self.save_all([chat_file])
 
     @shielded
     async def save_all(self, files: Sequence[ChatFile]) -> None:
-        await self._durable.save_all(files)
-        await self._memory.save_all(files)
+        numbers = await self._durable.save_all_numbered(files)
+        for chat_file in files:
+            # A file superseded within `files` was not stored; its successor follows.
+            if chat_file.file_id in numbers:
+                self._memory.restore(chat_file, numbers[chat_file.file_id])
 
     @shielded
     async def delete(self, file_id: UUID) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.conditions import Representation
 from chatkeep.domain.errors import NameConflictError
+from chatkeep.storage.descriptors import LISTING_DESCRIPTORS, shared_budget
 from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import READ_FLAGS, fsync, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.publish import Install, publish_all
@@ -106,8 +107,11 @@ def _rename_or_conflict(temp_dir_fd: int, chat_fd: int) -> Install:
 
 
 def scan(chat_fd: int) -> list[ScannedFile]:
+    """The regular files at the top of the chat directory but its history (no link
+    followed, nothing below it listed), with a listing's descriptors drawn from the
+    process's budget."""
     found = []
-    with os.scandir(chat_fd) as listing:
+    with shared_budget().take(LISTING_DESCRIPTORS), os.scandir(chat_fd) as listing:
         for item in listing:
             if item.name == HISTORY_FILE_NAME:
                 continue

@@ -21,7 +21,7 @@ from contextlib import AbstractAsyncContextManager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import anyio.to_thread
 
@@ -30,10 +30,11 @@ from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.locks import LocalKeyedLocks
-from chatkeep.storage import attachments, history, inventory, processes
+from chatkeep.storage import attachments, history, inventory, processes, removal
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import (
+    DIR_FLAGS,
     NEW_FILE_FLAGS,
     FsyncObserver,
     disk_full_is_domain_error,
@@ -43,13 +44,14 @@ from chatkeep.storage.files import (
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
-from chatkeep.storage.tree import DIR_FLAGS, regular_file_bytes, remove_entry
+from chatkeep.storage.tree import TreeSize, measure
 from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
 from chatkeep.usecase.interface import (
     HashedFile,
     KeyedLocks,
     ScannedFile,
     StagedAttachment,
+    StagedBody,
     StoredDir,
     UploadCheck,
 )
@@ -118,10 +120,11 @@ class FileSystemChatStorage:
             self._journal = AppendJournal(self._process.journal_fd)
             return
         # One process only: whatever is in tmp/ is a body or a deletion that a crash
-        # interrupted, whatever is in journal/ an append it may have torn.
+        # interrupted, whatever is in journal/ an append it may have torn. What cannot be
+        # removed is logged and left: a start never fails on what a sandbox left.
         for name in os.listdir(tmp_fd):
             if not processes.is_process_entry(name):
-                remove_entry(tmp_fd, name)
+                removal.remove_leftover(tmp_fd, name, "tmp")
         journal.recover(self._try_open_chat_dir, skip=processes.is_process_entry)
         self._tmp_fd, self._journal = tmp_fd, journal
 
@@ -152,7 +155,7 @@ class FileSystemChatStorage:
         await anyio.to_thread.run_sync(partial(path.mkdir, parents=True, exist_ok=True))
 
     async def delete_workspace(self, workspace_id: UUID) -> None:
-        await self._run(partial(self._trash, self._workspaces, str(workspace_id)))
+        await self._run(partial(self._trash, self._workspaces, str(workspace_id), False))
         await self._ledger.forget(workspace_id)
 
     async def workspace_used_bytes(self, workspace_id: UUID) -> int:
@@ -175,7 +178,7 @@ class FileSystemChatStorage:
         except FileNotFoundError:
             return 0
         try:
-            return regular_file_bytes(fd)
+            return measure(fd).bytes
         finally:
             os.close(fd)
 
@@ -201,29 +204,14 @@ class FileSystemChatStorage:
             self._changing_usage(workspace_id),
         ):
             chats = self._workspaces / str(workspace_id) / "chats"
-            freed = await self._run(partial(self._trash, chats, str(chat_id)))
-            await self._ledger.add(workspace_id, -freed)
+            removed = await self._run(partial(self._trash, chats, str(chat_id), True))
+            if removed is None:  # part of it is left in tmp/: count what is left in place
+                await self._ledger.forget(workspace_id)
+            else:
+                await self._ledger.add(workspace_id, -removed.bytes)
 
-    def _trash(self, parent: Path, name: str) -> int:
-        """Move `parent/name` out of sight, then delete it; return its regular-file bytes."""
-        try:
-            parent_fd = os.open(parent, DIR_FLAGS)
-        except FileNotFoundError:
-            return 0
-        trash_name = f"{uuid4().hex}.trash"
-        try:
-            os.rename(name, trash_name, src_dir_fd=parent_fd, dst_dir_fd=self._tmp_fd)
-        except FileNotFoundError:
-            return 0
-        finally:
-            os.close(parent_fd)
-        trashed = os.open(trash_name, DIR_FLAGS, dir_fd=self._tmp_fd)
-        try:
-            freed = regular_file_bytes(trashed)
-        finally:
-            os.close(trashed)
-        remove_entry(self._tmp_fd, trash_name)
-        return freed
+    def _trash(self, parent: Path, name: str, counted: bool) -> TreeSize | None:
+        return removal.trash(parent, name, self._tmp_fd, counted=counted)
 
     def _open_chat_dir(self, workspace_id: UUID, chat_id: UUID) -> int:
         chat_fd = self._try_open_chat_dir(workspace_id, chat_id)
@@ -261,23 +249,10 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        current = await self._history_state(workspace_id, chat_id)
-        _check(preconditions, current)
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
-        spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
-        try:
-            await _receive(body, spool, reservation)
-            async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
-                current = await self._history_state(workspace_id, chat_id)
-                _check(preconditions, current)
-                await reservation.require(spool.size - current.freed)
-                async with self._changing_usage(workspace_id):
-                    written = await self._write_new_history(workspace_id, chat_id, spool, False)
-                    await reservation.commit(written.st_size - current.freed)
-                return history.version_of(written)
-        finally:
-            await reservation.release()
-            await anyio.to_thread.run_sync(spool.discard)
+        staged = await self.stage_history(
+            workspace_id, chat_id, body, quota_bytes=quota_bytes, preconditions=preconditions
+        )
+        return await self._write_then_discard(staged, append=False)
 
     async def append_history(
         self,
@@ -288,9 +263,40 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
-        if preconditions is not None:  # refuse before the body is read, when it already fails
-            _check(preconditions, await self._history_state(workspace_id, chat_id))
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes)
+        staged = await self.stage_history(
+            workspace_id,
+            chat_id,
+            body,
+            quota_bytes=quota_bytes,
+            preconditions=preconditions,
+            append=True,
+        )
+        return await self._write_then_discard(staged, append=True)
+
+    async def _write_then_discard(self, staged: StagedHistory, *, append: bool) -> HistoryVersion:
+        try:
+            if append:
+                return await self.append_staged_history(staged)
+            return await self.replace_staged_history(staged)
+        finally:
+            await self.discard_staged_history(staged)
+
+    async def stage_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        preconditions: Preconditions | None,
+        append: bool = False,
+    ) -> StagedHistory:
+        credit = 0
+        if preconditions is not None or not append:  # an append needs no look otherwise
+            current = await self._history_state(workspace_id, chat_id)
+            _check(preconditions, current)  # refuse before the body is read, when it fails now
+            credit = 0 if append else current.freed
+        reservation = await self._ledger.reserve(workspace_id, quota_bytes, credit)
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES)
         try:
             await _receive(body, spool, reservation)
@@ -298,7 +304,25 @@ class FileSystemChatStorage:
             await reservation.release()
             await anyio.to_thread.run_sync(spool.discard)
             raise
-        pending = PendingAppend(spool, reservation, preconditions)
+        return StagedHistory(workspace_id, chat_id, spool, reservation, preconditions)
+
+    async def replace_staged_history(self, staged_history: StagedBody) -> HistoryVersion:
+        staged = _own_history(staged_history)
+        workspace_id, chat_id = staged.workspace_id, staged.chat_id
+        async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
+            current = await self._history_state(workspace_id, chat_id)
+            _check(staged.preconditions, current)
+            await staged.reservation.require(staged.spool.size - current.freed)
+            async with self._changing_usage(workspace_id):
+                written = await self._write_new_history(workspace_id, chat_id, staged.spool, False)
+                await staged.reservation.commit(written.st_size - current.freed)
+            return history.version_of(written)
+
+    async def append_staged_history(self, staged_history: StagedBody) -> HistoryVersion:
+        staged = _own_history(staged_history)
+        workspace_id, chat_id = staged.workspace_id, staged.chat_id
+        pending = PendingAppend(staged.spool, staged.reservation, staged.preconditions)
+        staged.handed_over = True  # the drain settles the spool and the claim from here on
         queue = self._appends.get(chat_id)
         if queue is None:
             queue = self._appends[chat_id] = deque()
@@ -308,6 +332,13 @@ class FileSystemChatStorage:
         queue.append(pending)
         # Shielded: a client that goes away now does not take the others' batch with it.
         return await asyncio.shield(pending.answer)
+
+    async def discard_staged_history(self, staged_history: StagedBody) -> None:
+        staged = _own_history(staged_history)
+        if not staged.handed_over:
+            staged.handed_over = True
+            await staged.reservation.release()
+            await anyio.to_thread.run_sync(staged.spool.discard)
 
     async def _drain_appends(
         self, workspace_id: UUID, chat_id: UUID, queue: deque[PendingAppend]
@@ -467,7 +498,7 @@ class FileSystemChatStorage:
     async def open_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> FileReader | None:
-        reader = partial(open_reader, name=name.value)
+        reader = partial(open_reader, name=name.value, guarded=True)
         return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
 
     async def delete_attachment(
@@ -532,6 +563,30 @@ class FileSystemChatStorage:
 
 
 _HASHERS = os.cpu_count() or 1
+
+
+class StagedHistory:
+    """A history body received in full outside the chat directory, its growth reserved,
+    waiting to replace or be appended to the history."""
+
+    def __init__(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        spool: Spool,
+        reservation: Reservation,
+        preconditions: Preconditions | None,
+    ) -> None:
+        self.workspace_id, self.chat_id = workspace_id, chat_id
+        self.spool, self.reservation, self.preconditions = spool, reservation, preconditions
+        self.size_bytes = spool.size
+        self.handed_over = False
+
+
+def _own_history(staged: StagedBody) -> StagedHistory:
+    """The staged body, which this storage made (the port hands it back opaque)."""
+    assert isinstance(staged, StagedHistory), "staged by another storage"
+    return staged
 
 
 class StagedFile:

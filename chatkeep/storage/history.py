@@ -16,8 +16,8 @@ from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of, last_modif
 from chatkeep.storage.files import READ_FLAGS, fsync, lstat_entry, open_regular
 from chatkeep.storage.publish import publish_all
 from chatkeep.storage.reader import FileReader, open_reader
+from chatkeep.storage.removal import remove_entry
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
-from chatkeep.storage.tree import remove_entry
 
 ABSENT = HistoryVersion(0, ABSENT_ETAG)
 INSTALL_ATTEMPTS = 3

@@ -12,30 +12,38 @@ from uuid import UUID
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.storage import attachments
-from chatkeep.storage.files import NEW_FILE_FLAGS
-from chatkeep.storage.tree import DIR_FLAGS
+from chatkeep.storage.descriptors import LISTING_DESCRIPTORS, shared_budget
+from chatkeep.storage.files import DIR_FLAGS, NEW_FILE_FLAGS
 from chatkeep.usecase.interface import ScannedFile, StoredDir
 
 
 def subdirs(path: Path, *, with_files: bool = False) -> list[StoredDir]:
     """Directories named by a UUID directly in `path` (links not followed), each with
-    the regular files at its top when `with_files`."""
+    the regular files at its top when `with_files` (decision record 018). Each listing
+    draws its descriptors from the process's budget, one after the other."""
     found = []
-    try:
-        listing = os.scandir(path)
-    except FileNotFoundError:
-        return []
-    with listing:
-        for item in listing:
-            try:
-                entry_id = UUID(item.name)
-                info = item.stat(follow_symlinks=False)
-            except (ValueError, FileNotFoundError):
-                continue
-            if not (stat.S_ISDIR(info.st_mode) and str(entry_id) == item.name):
-                continue
-            files = _files(path / item.name) if with_files else ()
-            found.append(StoredDir(entry_id, datetime.fromtimestamp(info.st_mtime, UTC), files))
+    for entry_id, modified_at in _uuid_dirs(path):
+        files = _files(path / str(entry_id)) if with_files else ()
+        found.append(StoredDir(entry_id, modified_at, files))
+    return found
+
+
+def _uuid_dirs(path: Path) -> list[tuple[UUID, datetime]]:
+    found = []
+    with shared_budget().take(LISTING_DESCRIPTORS):
+        try:
+            listing = os.scandir(path)
+        except FileNotFoundError:
+            return []
+        with listing:
+            for item in listing:
+                try:
+                    entry_id = UUID(item.name)
+                    info = item.stat(follow_symlinks=False)
+                except (ValueError, FileNotFoundError):
+                    continue
+                if stat.S_ISDIR(info.st_mode) and str(entry_id) == item.name:
+                    found.append((entry_id, datetime.fromtimestamp(info.st_mtime, UTC)))
     return found
 
 
@@ -46,14 +54,20 @@ def _files(path: Path) -> tuple[ScannedFile, ...]:
         return ()
     try:
         return tuple(attachments.scan(fd))
+    except OSError:
+        return ()  # not ours to read (a sandbox's mode): the chat is looked at again
     finally:
         os.close(fd)
 
 
 def restore_chat(path: Path) -> bool:
     """Make the chat directory and an empty history where they are missing; answer
-    whether anything was made."""
+    whether anything was made. Something else in the directory's place (a symlink, a
+    file, a FIFO: no directory) is unlinked first, never followed."""
     made = False
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISDIR(path.lstat().st_mode):
+            path.unlink()
     try:
         path.mkdir(parents=True)
         made = True

@@ -19,7 +19,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from chatkeep.storage.tree import DIR_FLAGS, remove_entry
+from chatkeep.storage.files import DIR_FLAGS
+from chatkeep.storage.removal import remove_leftover
 
 PREFIX = "proc-"
 STARTUP_LOCK = "startup.lock"
@@ -72,8 +73,9 @@ def recover_dead(
                     recover(journal_fd)
                 finally:
                     os.close(journal_fd)
-            remove_entry(journal_root_fd, process)
-            remove_entry(tmp_root_fd, process)
+            # What a dead process left is logged and kept if it cannot go: the start goes on.
+            remove_leftover(journal_root_fd, process, "journal")
+            remove_leftover(tmp_root_fd, process, "tmp")
             os.unlink(name, dir_fd=locks_fd)
             dead += 1
         finally:

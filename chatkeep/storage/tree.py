@@ -1,147 +1,111 @@
-"""Walking and removing directory trees a sandbox may have planted.
+"""Measuring a directory tree a sandbox may have planted: its bytes and its entries.
 
-Every directory is opened relative to its parent with O_NOFOLLOW | O_DIRECTORY |
-O_NONBLOCK, so a symlink is never followed and a FIFO swapped in for a directory
-fails to open instead of blocking. The walks are iterative depth-first, holding
-open only the directories on the current path (about two descriptors a level),
-never all the children of a wide directory; a tree deeper than MAX_DEPTH is not
-descended further.
+Links are never followed and FIFOs never opened (walk.py); every regular file counts,
+at any depth (contract v1 "Workspace": `used_bytes`; Version 1.1, "Hostile trees and
+resource limits"). The walk holds a fixed number of descriptors, drawn from the
+process's budget (descriptors.py).
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-# Entries that vanished or changed kind between listing and opening: skip them.
-_RACED = frozenset({errno.ENOENT, errno.ENOTDIR, errno.ELOOP})
-MAX_DEPTH = 2048
-MAX_EMPTYING_ROUNDS = 10
+from chatkeep.storage.descriptors import (
+    WALK_DESCRIPTORS,
+    WALK_WINDOW,
+    DescriptorBudget,
+    shared_budget,
+)
+from chatkeep.storage.files import DIR_FLAGS
+from chatkeep.storage.walk import RACED, Walk
 
 
-def open_subdir(parent_fd: int, name: str) -> int | None:
-    try:
-        return os.open(name, DIR_FLAGS, dir_fd=parent_fd)
-    except OSError as error:
-        if error.errno in _RACED:
-            return None
-        raise
+@dataclass(frozen=True, slots=True)
+class TreeSize:
+    """What a tree holds below its root (the root itself not counted)."""
+
+    bytes: int  # of its regular files, each inode once, a sparse file at its apparent size
+    entries: int  # its files of every kind and its directories, each inode once
 
 
-def _entries(dir_fd: int) -> Iterator[tuple[str, os.stat_result]]:
-    with os.scandir(dir_fd) as listing:
-        for entry in listing:
-            try:
-                yield entry.name, entry.stat(follow_symlinks=False)
-            except FileNotFoundError:
-                continue
+class Tally:
+    """Adds up entries as a walk meets them, a hard-linked inode once."""
+
+    __slots__ = ("_seen", "bytes", "entries")
+
+    def __init__(self) -> None:
+        self.bytes = 0
+        self.entries = 0
+        # Only inodes with several links can be met again; a removal unlinks as it goes,
+        # so the last link of a pair has one link left when met, and is looked up too.
+        self._seen: set[tuple[int, int]] = set()
+
+    def add(self, info: os.stat_result) -> None:
+        """Count a non-directory, unless its inode was counted already."""
+        if self._seen or info.st_nlink > 1:
+            key = (info.st_dev, info.st_ino)
+            if key in self._seen:
+                return
+            if info.st_nlink > 1:
+                self._seen.add(key)
+        self.entries += 1
+        if stat.S_ISREG(info.st_mode):
+            self.bytes += info.st_size
+
+    def size(self) -> TreeSize:
+        """What was counted so far."""
+        return TreeSize(self.bytes, self.entries)
 
 
-@dataclass
-class _Level:
-    fd: int
-    name: str
-    entries: Iterator[tuple[str, os.stat_result]]
-    rounds: int = 0
+class _Measure(Walk):
+    def __init__(self, root_fd: int, window: int) -> None:
+        self.tally = Tally()
+        super().__init__(root_fd, window=window)
 
+    def listing(self, fd: int) -> Iterator[str]:
+        add = self.tally.add
+        with os.scandir(fd) as listing:
+            for entry in listing:
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        yield entry.name
+                    else:
+                        add(entry.stat(follow_symlinks=False))
+                except OSError:
+                    continue  # gone since it was listed, or not ours to look at
 
-def _close(levels: list[_Level]) -> None:
-    for level in levels:
-        close = getattr(level.entries, "close", None)
-        if close is not None:
-            close()
-        os.close(level.fd)
-
-
-def regular_file_bytes(dir_fd: int) -> int:
-    """Bytes of the regular files below `dir_fd`, links not followed, each inode once."""
-    seen: set[tuple[int, int]] = set()
-    total = 0
-    top = os.dup(dir_fd)
-    levels = [_Level(top, "", _entries(top))]
-    try:
-        while levels:
-            level = levels[-1]
-            for name, info in level.entries:
-                if stat.S_ISREG(info.st_mode):
-                    if (info.st_dev, info.st_ino) not in seen:
-                        seen.add((info.st_dev, info.st_ino))
-                        total += info.st_size
-                elif stat.S_ISDIR(info.st_mode) and len(levels) < MAX_DEPTH:
-                    child = open_subdir(level.fd, name)
-                    if child is not None:
-                        levels.append(_Level(child, name, _entries(child)))
-                        break
-            else:
-                _close([levels.pop()])
-    finally:
-        _close(levels)
-    return total
-
-
-def remove_entry(parent_fd: int, name: str) -> None:
-    """Remove `name` in `parent_fd` and, if it is a directory, all below it; never follow links."""
-    try:
-        os.unlink(name, dir_fd=parent_fd)
-        return
-    except FileNotFoundError:
-        return
-    except IsADirectoryError:
-        pass
-    top = open_subdir(parent_fd, name)
-    if top is None:
-        return
-    levels = [_Level(top, name, _entries(top))]
-    try:
-        _remove_levels(parent_fd, levels)
-    finally:
-        _close(levels)
-
-
-def _remove_levels(parent_fd: int, levels: list[_Level]) -> None:
-    while levels:
-        level = levels[-1]
-        if _descend_or_unlink(level, levels):
-            continue
-        parent = levels[-2].fd if len(levels) > 1 else parent_fd
+    def open_dir(self, parent_fd: int, name: str) -> int | None:
         try:
-            os.rmdir(level.name, dir_fd=parent)
-        except FileNotFoundError:
-            pass
-        except NotADirectoryError:
-            # Swapped for a file after it was opened: that file is what is there now.
-            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-                os.unlink(level.name, dir_fd=parent)
+            return os.open(name, DIR_FLAGS, dir_fd=parent_fd)
         except OSError as error:
-            # Something is still writing into it: list it again, a bounded number of times.
-            if error.errno == errno.ENOTEMPTY and level.rounds < MAX_EMPTYING_ROUNDS:
-                level.rounds += 1
-                level.entries = _entries(level.fd)
-                continue
-            raise
-        _close([levels.pop()])
+            if error.errno in _UNREADABLE:
+                self.tally.entries += 1  # a directory all the same; what it holds is hidden
+            elif error.errno not in RACED:
+                raise
+            return None
+
+    def entered(self, fd: int, info: os.stat_result) -> None:
+        self.tally.entries += 1
 
 
-def _descend_or_unlink(level: _Level, levels: list[_Level]) -> bool:
-    """Unlink the level's non-directories; True once it has opened a subdirectory."""
-    for name, info in level.entries:
-        if not stat.S_ISDIR(info.st_mode):
-            try:
-                os.unlink(name, dir_fd=level.fd)
-                continue
-            except FileNotFoundError:
-                continue
-            except IsADirectoryError:
-                pass  # became a directory since it was listed
-        if len(levels) >= MAX_DEPTH:
-            raise OSError(errno.ELOOP, f"directory tree deeper than {MAX_DEPTH} levels")
-        child = open_subdir(level.fd, name)
-        if child is not None:
-            levels.append(_Level(child, name, _entries(child)))
-            return True
-    return False
+def measure(
+    dir_fd: int, *, budget: DescriptorBudget | None = None, window: int = WALK_WINDOW
+) -> TreeSize:
+    """Bytes and entries below the open directory `dir_fd`, at any depth.
+
+    Directories the process may not read (EACCES, EPERM: modes, when not running as
+    root) count as entries, their content not at all. Blocks until the budget (the
+    process's by default) grants a walk's descriptors; raises OSError only for failures
+    of the filesystem itself (EIO, ENOMEM, ...). `window` is for tests.
+    """
+    with (budget or shared_budget()).take(WALK_DESCRIPTORS):
+        walk = _Measure(dir_fd, window)
+        walk.run()
+    return walk.tally.size()
+
+
+_UNREADABLE = frozenset({errno.EACCES, errno.EPERM})

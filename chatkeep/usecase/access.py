@@ -44,11 +44,9 @@ async def writing_chat(
     of its sandbox session holds it alone. So a deletion, pruning's idleness test
     included, sees every write either whole (its bytes and its `updated_at`) or not at
     all, and a write that waited for a deletion fails with 404 (contract, Version 1.1,
-    "Deletion and concurrent writes"). Expired sessions end before the hold is taken:
-    ending one rescans the chat, which holds the lock alone.
+    "Deletion and concurrent writes"). Call require_chat first: it ends an expired sandbox
+    session, whose rescan holds the lock alone, which a task holding it shared cannot.
     """
-    workspace, _ = await _find_chat(ports, user_id, chat_id)
-    await end_expired_sessions(ports, workspace.workspace_id, chat_id)
     async with ports.locks.hold_shared(chat_lock(chat_id)):
         yield await _find_chat(ports, user_id, chat_id)
 

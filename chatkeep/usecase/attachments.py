@@ -4,27 +4,24 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
+from chatkeep.domain.chat import Chat, ChatFile
 from chatkeep.domain.conditions import Preconditions
-from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
+from chatkeep.domain.errors import ChatFileNotFoundError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access import chat_lock, require_chat
 from chatkeep.usecase.conditional import ConditionalRead, decide
+from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
 from chatkeep.usecase.interface import Ports
 
 
 async def list_attachments(
-    ports: Ports, user_id: UUID, chat_id: UUID, name: str | None = None
-) -> list[ChatFile]:
-    """The chat's attachments, oldest first; only the one called `name` if given."""
+    ports: Ports, user_id: UUID, chat_id: UUID, request: PageRequest | None = None
+) -> FilePage:
+    """A page of the chat's attachments, oldest first, as `request` asks (the first 1000
+    by default; contract 1.1, "Hostile trees and resource limits"). Raises
+    ChatNotFoundError (404), InvalidRequestError (400: a cursor of another listing)."""
     _, chat = await require_chat(ports, user_id, chat_id)
-    if name is None:
-        return await ports.files.list_by_chat_id(chat.chat_id)
-    try:
-        found = await ports.files.get_by_chat_id_and_name(chat.chat_id, ChatAttachmentName(name))
-    except InvalidAttachmentNameError:
-        return []  # no attachment can have a name the API refuses
-    return [] if found is None else [found]
+    return await page_of_files(ports, chat.chat_id, request or PageRequest.of())
 
 
 async def get_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> ChatFile:

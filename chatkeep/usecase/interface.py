@@ -14,8 +14,8 @@ from chatkeep.domain.chat import (
     ChatAttachmentName,
     ChatFile,
     ChatOrder,
-    ChatPosition,
     ChatStatus,
+    Position,
 )
 from chatkeep.domain.conditions import Preconditions, Representation
 from chatkeep.domain.history import HistoryVersion
@@ -53,11 +53,11 @@ class ChatRepository(Protocol):
         *,
         status: ChatStatus | None,
         order: ChatOrder,
-        after: ChatPosition | None,
+        after: Position | None,
         limit: int,
-    ) -> tuple[list[Chat], ChatPosition | None]:
-        """Up to `limit` chats after `after` in `order` (ties in creation order, reversed
-        with the order), and the position of the last one when more follow."""
+    ) -> tuple[list[Chat], Position | None]:
+        """Up to `limit` chats after `after` in `order` (ties by seq: creation order,
+        reversed with the order), and the position of the last one when more follow."""
         ...
 
     async def save(self, chat: Chat) -> None: ...
@@ -81,7 +81,15 @@ class ChatFileRepository(Protocol):
     ) -> ChatFile | None: ...
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
-        """Oldest first."""
+        """Oldest first (by created_at, then seq), as `list_page` pages them."""
+        ...
+
+    async def list_page(
+        self, chat_id: UUID, *, after: Position | None, limit: int
+    ) -> tuple[list[ChatFile], Position | None]:
+        """Up to `limit` of the chat's files after `after`, oldest first (by created_at,
+        ties by seq: creation order), and the position of the last one when more follow
+        (None on the last page). Costs a lookup plus the page, not the chat's file count."""
         ...
 
     async def save(self, chat_file: ChatFile) -> None:
@@ -132,7 +140,22 @@ class FileReader(Protocol):
         (a small file already in memory, or bytes that are not in a local file)."""
         ...
 
+    def version_check(self) -> Callable[[int], bool] | None:
+        """For a reader guarded against torn reads (attachment content): a blocking function
+        telling, from any descriptor of the open file, whether it still has the version the
+        reader opened (identity, size, timestamps: what the ETag is made of). None when the
+        bytes cannot change under the reader (held in memory) or are not guarded (a history,
+        whose appends land past the bytes served). `chunks` of a guarded reader raises
+        ContentChangedError rather than yield its last bytes of a file that moved."""
+        ...
+
     async def aclose(self) -> None: ...
+
+
+class StagedBody(Protocol):
+    """A history body received in full and reserved against the quota, not yet written."""
+
+    size_bytes: int
 
 
 class StagedAttachment(Protocol):
@@ -225,6 +248,39 @@ class ChatStorage(Protocol):
     ) -> HistoryVersion:
         """Append `body` to the history; `preconditions` as for `replace_history`, decided
         against the version appended to."""
+        ...
+
+    async def stage_history(
+        self,
+        workspace_id: UUID,
+        chat_id: UUID,
+        body: AsyncIterator[bytes],
+        *,
+        quota_bytes: int,
+        preconditions: Preconditions | None,
+        append: bool = False,
+    ) -> StagedBody:
+        """Receive `body` outside the chat directory and reserve its growth, so that the
+        write itself takes no longer than the disk does. `preconditions`, when they already
+        fail, raise PreconditionFailedError before a byte is read; a body past the quota
+        raises WorkspaceQuotaExceededError. The caller writes it with replace_ or
+        append_staged_history, and discards it in any case."""
+        ...
+
+    async def replace_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Make the staged body the whole history; its preconditions are decided again,
+        binding, against the version replaced, under the chat's storage lock.
+        Raises PreconditionFailedError, WorkspaceQuotaExceededError, ChatNotFoundError."""
+        ...
+
+    async def append_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Append the staged body whole (appends are written in batches, never
+        interleaved); preconditions as for replace_staged_history, against the version
+        appended to."""
+        ...
+
+    async def discard_staged_history(self, staged: StagedBody) -> None:
+        """Drop a staged body and its reservation, unless a write has taken them over."""
         ...
 
     async def stage_attachment(

@@ -28,13 +28,20 @@ async def list_chats(
     limit: int = DEFAULT_LIMIT,
     cursor: str | None = None,
 ) -> ChatPage:
-    """A page of the user's chats: oldest first, or most recently updated first."""
+    """A page of the user's chats: oldest first, or most recently updated first
+    (contract, "Conversations"; cursors as decision record 022 says).
+
+    Raises InvalidRequestError (400) for a limit outside 1 to MAX_LIMIT or a cursor this
+    listing (workspace, order, status) did not issue; WorkspaceNotFoundError (404).
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
-    after = None if cursor is None else ChatCursor.decode(cursor, order, status).position
+    given = None if cursor is None else ChatCursor.decode(cursor, order, status)
     workspace = await require_workspace(ports, user_id)
+    after = None if given is None else given.position_in(workspace.workspace_id)
     chats, last = await ports.chats.list_page(
         workspace.workspace_id, status=status, order=order, after=after, limit=limit
     )
-    next_cursor = None if last is None else ChatCursor(order, status, last).encode()
-    return ChatPage(chats, next_cursor)
+    if last is None:
+        return ChatPage(chats, None)
+    return ChatPage(chats, ChatCursor.after(workspace.workspace_id, order, status, last).encode())

@@ -12,11 +12,8 @@ from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.interface import Ports
 
 
-async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[ChatFile]:
-    """Adopt new top-level files, drop vanished ones, rehash changed ones, recount usage.
-
-    Answers the chat's attachments afterwards, oldest first.
-    """
+async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> None:
+    """Adopt new top-level files, drop vanished ones, rehash changed ones, recount usage."""
     async with ports.locks.hold(chat_lock(chat.chat_id)):
         on_disk = {f.name: f for f in await ports.storage.scan_chat(workspace_id, chat.chat_id)}
         moved = []
@@ -30,7 +27,6 @@ async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> list[C
         await ports.storage.recount_usage(workspace_id)
         if changed:
             await ports.chats.touch(chat.chat_id, ports.clock.now())
-        return await ports.files.list_by_chat_id(chat.chat_id)
 
 
 # Files hashed and saved at once: a directory of many files costs a few commits and

@@ -11,16 +11,21 @@ loss or a hand in the data directory. The rules (decision record 018):
   (a crash between making it and committing its row): removed.
 
 A chat with an active sandbox session is left to the session's end, which rescans it.
+A workspace whose directories cannot be read or repaired (a sandbox's modes, a chat
+directory swapped while it was looked at) is counted in `workspaces_failed`, its error
+kept in `failures`, and the others go on: start-up never fails on what a sandbox left
+(contract, Version 1.1, "Hostile trees and resource limits").
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from collections.abc import Awaitable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from uuid import UUID
 
 from chatkeep.domain.chat import Chat, ChatAttachmentName
-from chatkeep.domain.errors import InvalidAttachmentNameError
+from chatkeep.domain.errors import ChatNotFoundError, InvalidAttachmentNameError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.interface import Ports, StoredDir
@@ -35,13 +40,20 @@ class Repairs:
     files_rehashed: int = 0
     files_adopted: int = 0
     orphan_dirs_removed: int = 0
+    workspaces_failed: int = 0
+    # One line per failed workspace: its id and the error.
+    failures: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
+        return any(self._counts().values())
 
     def __str__(self) -> str:
-        done = [f"{getattr(self, f.name)} {f.name}" for f in fields(self) if getattr(self, f.name)]
+        done = [f"{count} {name}" for name, count in self._counts().items() if count]
         return ", ".join(done) or "nothing to repair"
+
+    def _counts(self) -> dict[str, int]:
+        counts = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: count for name, count in counts.items() if isinstance(count, int)}
 
 
 async def reconcile_store(ports: Ports, orphans_before: datetime) -> Repairs:
@@ -51,20 +63,38 @@ async def reconcile_store(ports: Ports, orphans_before: datetime) -> Repairs:
     on_disk = {found.id: found for found in await ports.storage.list_workspace_dirs()}
     for found in on_disk.values():
         if found.id not in known and found.modified_at < orphans_before:
-            await ports.storage.delete_workspace(found.id)
-            repairs.orphan_dirs_removed += 1
+            await _isolated(repairs, found.id, _remove_orphan(ports, found.id, repairs))
     for workspace in workspaces:
-        if workspace.workspace_id not in on_disk:
-            await ports.storage.create_workspace(workspace.workspace_id)
-            repairs.workspace_dirs_made += 1
-        await _reconcile_workspace(ports, workspace, orphans_before, repairs)
+        step = _reconcile_workspace(ports, workspace, on_disk, orphans_before, repairs)
+        await _isolated(repairs, workspace.workspace_id, step)
     return repairs
 
 
+async def _isolated(repairs: Repairs, workspace_id: UUID, step: Awaitable[None]) -> None:
+    """Run one workspace's step; a failure of what is on disk is noted, not raised."""
+    try:
+        await step
+    except (OSError, ChatNotFoundError) as error:
+        repairs.workspaces_failed += 1
+        repairs.failures.append(f"workspace {workspace_id}: {error}")
+
+
+async def _remove_orphan(ports: Ports, workspace_id: UUID, repairs: Repairs) -> None:
+    await ports.storage.delete_workspace(workspace_id)
+    repairs.orphan_dirs_removed += 1
+
+
 async def _reconcile_workspace(
-    ports: Ports, workspace: Workspace, orphans_before: datetime, repairs: Repairs
+    ports: Ports,
+    workspace: Workspace,
+    workspace_dirs: dict[UUID, StoredDir],
+    orphans_before: datetime,
+    repairs: Repairs,
 ) -> None:
     workspace_id = workspace.workspace_id
+    if workspace_id not in workspace_dirs:
+        await ports.storage.create_workspace(workspace_id)
+        repairs.workspace_dirs_made += 1
     on_disk = {found.id: found for found in await ports.storage.list_chat_dirs(workspace_id)}
     changed = False
     for chat in await ports.chats.list_by_workspace_id(workspace_id):

@@ -2,13 +2,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chatkeep.domain.chat import ChatFile
 from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
 
 
-async def rescan_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> list[ChatFile]:
-    """The rescan on demand; answers the chat's attachments as listed afterwards."""
+async def rescan_chat(
+    ports: Ports, user_id: UUID, chat_id: UUID, request: PageRequest | None = None
+) -> FilePage:
+    """The rescan on demand; answers the page `request` asks for (the first by default)
+    of the chat's attachments as `GET …/files` lists them afterwards. `request` was
+    checked before (PageRequest.of), so a bad limit or cursor costs no rescan. Raises
+    ChatNotFoundError (404), InvalidRequestError (400: a cursor of another chat)."""
+    request = request or PageRequest.of()
     workspace, chat = await require_chat(ports, user_id, chat_id)
-    return await reconcile_chat(ports, workspace.workspace_id, chat)
+    request.after_in(chat.chat_id)  # a cursor of another chat is refused before the work
+    await reconcile_chat(ports, workspace.workspace_id, chat)
+    return await page_of_files(ports, chat.chat_id, request)

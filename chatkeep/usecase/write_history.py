@@ -5,7 +5,7 @@ from uuid import UUID
 
 from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.history import HistoryVersion
-from chatkeep.usecase.access import writing_chat
+from chatkeep.usecase.access import require_chat, writing_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.utf8 import utf8_checked
 
@@ -46,15 +46,24 @@ async def _write(
     *,
     append: bool,
 ) -> HistoryVersion:
-    # The body is received under the hold: a deletion waits for it (docs/020).
-    async with writing_chat(ports, user_id, chat_id) as (workspace, chat):
-        write = ports.storage.append_history if append else ports.storage.replace_history
-        version = await write(
-            workspace.workspace_id,
-            chat.chat_id,
-            utf8_checked(body),
-            quota_bytes=workspace.quota_bytes,
-            preconditions=preconditions,
-        )
-        await ports.chats.touch(chat.chat_id, ports.clock.now())
-        return version
+    workspace, chat = await require_chat(ports, user_id, chat_id)
+    # Received before the chat's lock is taken: a slow body holds up no deletion (and no
+    # pruning sweep), and a deletion that comes meanwhile makes the write 404 below.
+    staged = await ports.storage.stage_history(
+        workspace.workspace_id,
+        chat.chat_id,
+        utf8_checked(body),
+        quota_bytes=workspace.quota_bytes,
+        preconditions=preconditions,
+        append=append,
+    )
+    try:
+        async with writing_chat(ports, user_id, chat_id) as (_, chat):
+            if append:
+                version = await ports.storage.append_staged_history(staged)
+            else:
+                version = await ports.storage.replace_staged_history(staged)
+            await ports.chats.touch(chat.chat_id, ports.clock.now())
+            return version
+    finally:
+        await ports.storage.discard_staged_history(staged)

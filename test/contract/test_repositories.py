@@ -229,3 +229,100 @@ async def test_active_sandbox_sessions_are_counted_across_workspaces(repos: Repo
     assert await repos.sandboxes.count_active(T0 + timedelta(seconds=10)) == 1
     await repos.sandboxes.delete_by_chat_id(lasting.chat_id)
     assert await repos.sandboxes.count_active(T0) == 1
+
+
+def file_at(chat_id: uuid.UUID, name: str, at: datetime) -> ChatFile:
+    return ChatFile(uuid.uuid4(), chat_id, ChatAttachmentName(name), None, 1, "ab" * 32, at)
+
+
+async def walk_files(
+    repos: Repositories, chat_id: uuid.UUID, limit: int, between: object = None
+) -> list[uuid.UUID]:
+    """Every file id page after page; `between`, if given, is awaited after each page."""
+    seen: list[uuid.UUID] = []
+    after = None
+    while True:
+        page, after = await repos.files.list_page(chat_id, after=after, limit=limit)
+        seen += [f.file_id for f in page]
+        if after is None:
+            return seen
+        assert len(page) == limit
+        if between is not None:
+            await between()  # type: ignore[operator]
+
+
+async def test_file_pages_give_every_file_once_oldest_first(repos: Repositories) -> None:
+    """Pages of 1000 walk 2,500 files once each, by created_at then creation order (ties
+    of one timestamp included), and the last page has no position; other chats' files never
+    show; an empty chat is one empty page."""
+    chat_id = uuid.uuid4()
+    # Batches saved newest first: the order is by time, then by saving.
+    made = [file_at(chat_id, f"f{n:04}", T0 + timedelta(seconds=n // 10)) for n in range(2500)]
+    for start in reversed(range(0, 2500, 500)):
+        await repos.files.save_all(made[start : start + 500])
+    await repos.files.save(chat_file(uuid.uuid4(), "elsewhere"))
+    assert await walk_files(repos, chat_id, 1000) == [f.file_id for f in made]
+    assert await walk_files(repos, chat_id, 2500) == [f.file_id for f in made]
+    page, after = await repos.files.list_page(chat_id, after=None, limit=7)
+    rest, _ = await repos.files.list_page(chat_id, after=after, limit=3)
+    assert [f.file_id for f in page + rest] == [f.file_id for f in made[:10]]
+    assert await repos.files.list_page(uuid.uuid4(), after=None, limit=10) == ([], None)
+    assert await repos.files.list_by_chat_id(chat_id) == made
+
+
+async def test_file_pages_stay_stable_while_files_are_added_and_replaced(
+    repos: Repositories,
+) -> None:
+    """Files added, replaced or rehashed during a walk never make it skip or repeat a file
+    that existed when it began: new and replaced files come after every existing one (in
+    one clock tick too), a rehashed file keeps its place."""
+    chat_id = uuid.uuid4()
+    existing = [file_at(chat_id, f"e{n}", T0) for n in range(9)]
+    await repos.files.save_all(existing)
+    added: list[ChatFile] = []
+
+    async def meanwhile() -> None:
+        new = file_at(chat_id, f"n{len(added)}", T0)  # the same tick as the existing ones
+        added.append(new)
+        await repos.files.save(new)
+        await repos.files.save(file_at(chat_id, "e8", T0))  # replaces the newest existing
+        rehashed = existing[len(added)]
+        await repos.files.save(
+            ChatFile(rehashed.file_id, chat_id, rehashed.name, None, 9, "cd" * 32, T0)
+        )
+
+    seen = await walk_files(repos, chat_id, 2, meanwhile)
+    old = [f.file_id for f in existing[:8]]
+    assert seen[:8] == old
+    assert set(seen[8:]) <= {f.file_id for f in added} | {
+        f.file_id for f in await repos.files.list_by_chat_id(chat_id)
+    }
+    assert len(seen) == len(set(seen))
+
+
+async def test_numbers_count_only_the_scopes_own_rows(repos: Repositories) -> None:
+    """A position numbers a chat within its workspace and a file within its chat: other
+    workspaces' and chats' activity never moves it (decision record 022)."""
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    await repos.chats.save(chat(mine))
+    for _ in range(5):
+        await repos.chats.save(chat(theirs))
+    await repos.chats.save(chat(mine))
+    _, position = await repos.chats.list_page(
+        mine, status=None, order="created_at", after=None, limit=1
+    )
+    assert position is not None
+    assert position.seq == 1
+    second, _ = await repos.chats.list_page(
+        mine, status=None, order="created_at", after=position, limit=1
+    )
+    assert len(second) == 1
+    my_chat, their_chat = uuid.uuid4(), uuid.uuid4()
+    await repos.files.save(chat_file(my_chat, "a"))
+    await repos.files.save_all([chat_file(their_chat, str(n)) for n in range(5)])
+    await repos.files.save(chat_file(my_chat, "b"))
+    _, after = await repos.files.list_page(my_chat, after=None, limit=1)
+    assert after is not None
+    assert after.seq == 1
+    rest, _ = await repos.files.list_page(my_chat, after=after, limit=5)
+    assert [f.name.value for f in rest] == ["b"]

@@ -3,17 +3,21 @@ PostgreSQL; a database behind the newest migration is migrated at start-up."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.metadata import in_database
 from chatkeep.repository.sql.engine import head_revision, open_database, sqlite_url
 from chatkeep.repository.sql.migrate import config, upgrade
+from chatkeep.repository.sql.schema import EPOCH
 from test.postgres import ThrowawayPostgres
 
 
@@ -82,3 +86,87 @@ async def test_an_older_database_is_migrated_at_start(two_urls: tuple[str, str])
 def test_the_head_revision_is_alembics() -> None:
     """The revision a new database is stamped with is the newest migration's."""
     assert head_revision() == ScriptDirectory.from_config(config()).get_current_head()
+
+
+async def test_existing_rows_are_numbered_in_their_old_order(two_urls: tuple[str, str]) -> None:
+    """Migrating to 0003 numbers each workspace's chats and each chat's files from 1 in
+    the order they were created (their row ordinal), apart from other scopes' rows."""
+    url, _ = two_urls
+    await upgrade(url, "0002")
+    engine = create_async_engine(url)
+    rows = [("w1", "c1"), ("w2", "c2"), ("w1", "c3"), ("w1", "c4"), ("w2", "c5")]
+    async with engine.begin() as connection:
+        for workspace, chat in rows:
+            await connection.exec_driver_sql(
+                "INSERT INTO chats (chat_id, workspace_id, status, created_at, updated_at)"
+                f" VALUES ('{chat}', '{workspace}', 'active', 1, 1)"
+            )
+            await connection.exec_driver_sql(
+                "INSERT INTO chat_files (file_id, chat_id, name, size_bytes, sha256,"
+                f" created_at) VALUES ('f-{chat}', '{chat if chat != 'c5' else 'c1'}',"
+                f" '{chat}', 0, '', 1)"
+            )
+    await engine.dispose()
+    await upgrade(url)
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        chats = await connection.exec_driver_sql("SELECT chat_id, seq FROM chats ORDER BY chat_id")
+        files = await connection.exec_driver_sql(
+            "SELECT file_id, seq FROM chat_files ORDER BY file_id"
+        )
+        assert [tuple(row) for row in chats] == [
+            ("c1", 1), ("c2", 1), ("c3", 2), ("c4", 3), ("c5", 2)
+        ]  # fmt: skip
+        assert [tuple(row) for row in files] == [
+            ("f-c1", 1), ("f-c2", 1), ("f-c3", 1), ("f-c4", 1), ("f-c5", 2)
+        ]  # fmt: skip
+    await engine.dispose()
+
+
+async def test_a_page_of_files_reads_one_index_range_without_sorting(
+    two_urls: tuple[str, str],
+) -> None:
+    """The query behind a page of a chat's files walks the (chat_id, created_at, seq) index
+    from the cursor and stops after the page: no scan of the chat, no sort (SQLite's and
+    PostgreSQL's plans, the latter with sequential scans off, its table being tiny)."""
+    url, _ = two_urls
+    engine = await open_database(url)
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        if "FROM chat_files" in sql and "LIMIT" in sql:
+            statements.append((sql, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        files = in_database(engine).files
+        chat_id = uuid.uuid4()
+        made = [
+            ChatFile(uuid.uuid4(), chat_id, ChatAttachmentName(f"{n}"), None, 1, "0" * 64, EPOCH)
+            for n in range(3)
+        ]
+        await files.save_all(made)
+        _, after = await files.list_page(chat_id, after=None, limit=1)
+        await files.list_page(chat_id, after=after, limit=1)
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        assert len(statements) == 2
+        async with engine.connect() as connection:
+            for sql, parameters in statements:
+                plan = await _plan(connection, sql, parameters)
+                assert "chat_files_by_chat_created" in plan, plan
+                assert "TEMP B-TREE" not in plan.upper(), plan
+                assert "Sort" not in plan, plan
+            # The cursor is where the range starts, not a filter over the rows before it.
+            bounds = [line for line in plan.splitlines() if "SEARCH" in line or "Cond" in line]
+            assert any("created_at" in line for line in bounds), plan
+    finally:
+        await engine.dispose()
+
+
+async def _plan(connection: Any, sql: str, parameters: Any) -> str:
+    if connection.dialect.name == "sqlite":
+        rows = await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)
+        return "\n".join(str(row[-1]) for row in rows)
+    await connection.exec_driver_sql("SET enable_seqscan = off")
+    rows = await connection.exec_driver_sql(f"EXPLAIN {sql}", parameters)
+    return "\n".join(str(row[0]) for row in rows)

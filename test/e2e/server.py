@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -15,7 +16,16 @@ READY = re.compile(r"chatkeep ready on (http://[\d.]+:\d+)")
 
 
 class RunningServer:
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+        ready_timeout: float = 20,
+    ) -> None:
+        """`preexec_fn` runs in the child before the server starts (e.g. to lower its
+        resource limits); `ready_timeout` is how long its start may take, in seconds."""
         self.data_dir = data_dir
         command = [sys.executable, "-m", "chatkeep", "serve", "--port", "0"]
         command += ["--data-dir", str(data_dir), *args]
@@ -25,12 +35,13 @@ class RunningServer:
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, **(env or {})},
+            preexec_fn=preexec_fn,
         )
         self.lines: list[str] = []
         self._ready = threading.Event()
         self.url = ""
         threading.Thread(target=self._read_stderr, daemon=True).start()
-        if not self._ready.wait(timeout=20):
+        if not self._ready.wait(timeout=ready_timeout):
             self.stop()
             raise RuntimeError("server did not become ready:\n" + self.log)
 

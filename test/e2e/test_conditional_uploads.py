@@ -6,7 +6,7 @@ import httpx
 
 from test.e2e.conftest import LiveChat
 from test.e2e.server import RunningServer
-from test.e2e.test_upload_limits import raw_request, upload_head, wait_until
+from test.e2e.test_upload_limits import answer_of, raw_request, upload_head, wait_until
 
 
 def taken(chat: LiveChat, name: str) -> None:
@@ -23,14 +23,7 @@ def test_create_only_upload_of_a_taken_name_is_refused_before_the_body(
     once: the client sends its head only, and the server answers without a body byte."""
     taken(chat, "taken.txt")
     head = upload_head(chat, "taken.txt", 10_000_000) + "If-None-Match: *\r\n"
-    connection = raw_request(live.url, head)
-    received = b""
-    try:
-        while chunk := connection.recv(65536):  # the server closes after its answer
-            received += chunk
-    finally:
-        connection.close()
-    answer = received.decode("latin-1").lower()
+    answer = answer_of(live.url, head).decode("latin-1").lower()
     assert answer.startswith("http/1.1 412"), answer
     assert "connection: close" in answer
     assert "precondition_failed" in answer

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import stat
 import threading
@@ -277,3 +278,40 @@ def test_race_swapping_an_attachment_and_the_history(
     history = chat.directory / "history.md"
     if history.exists() and stat.S_ISREG(history.lstat().st_mode):
         assert SECRET not in history.read_bytes()
+
+
+@pytest.mark.parametrize("deletion", ["DELETE", "prune", "workspace DELETE"])
+@pytest.mark.parametrize("target", ["another chat", "a host directory"])
+def test_a_chat_directory_replaced_by_a_symlink_is_deleted_not_its_target(
+    client: httpx.Client, live: RunningServer, host: Host, target: str, deletion: str
+) -> None:
+    """The chat directory itself is a symlink: deleting the chat (by DELETE, pruning or
+    the workspace's DELETE) unlinks the link and nothing else (the old deletion answered
+    500, ENOTDIR, and left the link in tmp/); the directory it names, another chat's or
+    the host's, keeps every entry, its times and its bytes."""
+    chat = new_chat(client, live.data_dir)
+    other = new_chat(client, live.data_dir)
+    url = f"{other.files_url}?name=theirs.txt"
+    assert client.post(url, headers=other.headers, content=b"theirs").status_code == 201
+    pointed = other.directory if target == "another chat" else host.directory
+    other_before = sorted(os.listdir(other.directory)), other.directory.stat().st_mtime_ns
+    host_before = host.snapshot()
+    shutil.rmtree(chat.directory)
+    chat.directory.symlink_to(pointed)
+    if deletion == "DELETE":
+        answer = client.delete(f"/v1/chats/{chat.chat_id}", headers=chat.headers)
+        assert answer.status_code == 204, answer.text
+    elif deletion == "prune":
+        before = {"updated_before": "2999-01-01T00:00:00Z"}
+        answer = client.delete("/v1/chats", params=before, headers=chat.headers)
+        assert answer.json() == {"deleted": [chat.chat_id], "skipped": []}, answer.text
+    else:
+        answer = client.delete("/v1/workspace", headers=chat.headers)
+        assert answer.status_code == 204, answer.text
+    assert not os.path.lexists(chat.directory)
+    assert chat.temp_files() == []
+    assert (sorted(os.listdir(other.directory)), other.directory.stat().st_mtime_ns) == (
+        other_before
+    )
+    assert (other.directory / "theirs.txt").read_bytes() == b"theirs"
+    assert host.unchanged(host_before)

@@ -28,6 +28,18 @@ def raw_request(url: str, head: str, body: bytes = b"") -> socket.socket:
     return connection
 
 
+def answer_of(url: str, head: str) -> bytes:
+    """Send a request head alone and read all the server answers until it closes."""
+    connection = raw_request(url, head)
+    received = b""
+    try:
+        while chunk := connection.recv(65536):
+            received += chunk
+    finally:
+        connection.close()
+    return received
+
+
 def upload_head(chat: LiveChat, name: str, length: int) -> str:
     return (
         f"POST {chat.files_url}?name={name} HTTP/1.1\r\nHost: chatkeep\r\n"
@@ -50,13 +62,7 @@ def test_declared_length_over_quota_is_refused_before_the_body(
     """A raw upload whose Content-Length cannot fit gets 413 and Connection: close at once,
     without the server waiting for a single body byte."""
     chat = new_chat(client, live.data_dir, quota_bytes=1000)
-    connection = raw_request(live.url, upload_head(chat, "big", 10_000_000))
-    received = b""
-    try:
-        while chunk := connection.recv(65536):  # the server closes after its answer
-            received += chunk
-    finally:
-        connection.close()
+    received = answer_of(live.url, upload_head(chat, "big", 10_000_000))
     answer = received.decode("latin-1").lower()
     assert answer.startswith("http/1.1 413")
     assert "connection: close" in answer

@@ -5,7 +5,7 @@ uploads (raw and multipart)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -226,3 +226,18 @@ async def test_a_history_that_is_no_file_still_exists(chat: Chat) -> None:
     star = {**chat.user, "If-None-Match": "*"}
     assert (await chat.client.put(chat.history, headers=star, content=b"x")).status_code == 412
     assert history.is_dir()
+
+
+async def test_a_write_in_the_second_of_a_read_reads_as_modified(chat: Chat) -> None:
+    """A Last-Modified given out in the second of a write names the second before (never
+    one not over, never after Date), so a second write in that same second is not taken for
+    unmodified by If-Modified-Since: 200 with the new bytes, not a stale 304."""
+    await chat.client.put(chat.history, headers=chat.user, content=b"version A")
+    first = await chat.client.get(chat.history, headers=chat.user)
+    served = parsedate_to_datetime(first.headers["last-modified"])
+    assert served < datetime.now(UTC).replace(microsecond=0)
+    await chat.client.put(chat.history, headers=chat.user, content=b"version B")
+    since = {**chat.user, "If-Modified-Since": first.headers["last-modified"]}
+    again = await chat.client.get(chat.history, headers=since)
+    assert again.status_code == 200
+    assert again.content == b"version B"

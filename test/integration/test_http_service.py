@@ -127,3 +127,20 @@ async def test_openapi_states_the_bound_of_every_integer(client: httpx.AsyncClie
         if p["schema"].get("type") == "integer"
     }
     assert bounds == {("limit", 1, 1000), ("before", 1, 2**63 - 1)}
+
+
+async def test_openapi_states_the_file_pages(client: httpx.AsyncClient) -> None:
+    """GET …/files and POST …/rescan document ?limit= (1 to 10000, default 1000) and
+    ?cursor= (at most 256 characters), and answer next_cursor beside files."""
+    document = (await client.get("/openapi.json")).json()
+    for method, path in (("get", "files"), ("post", "rescan")):
+        operation = document["paths"][f"/v1/chats/{{chat_id}}/{path}"][method]
+        parameters = {p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"}
+        assert parameters["limit"] == {
+            "type": "integer", "minimum": 1, "maximum": 10_000, "default": 1000
+        }  # fmt: skip
+        assert parameters["cursor"] == {"type": "string", "maxLength": 256}
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == {"$ref": "#/components/schemas/ChatFilePage"}
+    page = document["components"]["schemas"]["ChatFilePage"]["properties"]
+    assert set(page) == {"files", "next_cursor"}

@@ -4,6 +4,7 @@ refused write must leave as it was, for the conditional-request tests."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -73,9 +74,19 @@ async def new_chat(client: httpx.AsyncClient, user: dict[str, str], data_dir: Pa
     )
     assert uploaded.status_code == 201
     file_id = uploaded.json()["files"][0]["file_id"]
+    chat_dir = data_dir / "workspaces" / workspace_id / "chats" / chat_id
+    for written in (chat_dir / "history.md", chat_dir / "a.txt"):
+        settle(written)
     return Chat(
         client, user, chat_id, data_dir / "workspaces" / workspace_id, data_dir / "tmp", file_id
     )
+
+
+def settle(path: Path) -> None:
+    """Date the file a minute back: a Last-Modified is given out only for a second that is
+    over (http/dates.py last_modified_field), and these tests compare it to the file's."""
+    minute_ago = time.time_ns() - 60 * 10**9
+    os.utime(path, ns=(minute_ago, minute_ago))
 
 
 def http_date(moment: datetime, shift_seconds: int = 0) -> str:

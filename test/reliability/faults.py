@@ -25,12 +25,15 @@ from chatkeep.storage import (
     history,
     journal,
     reader,
+    removal,
     spool,
     tree,
+    walk,
 )
 
 STORAGE_MODULES: list[ModuleType] = [
-    appends, attachments, files, filesystem, history, journal, reader, spool, tree,
+    appends, attachments, files, filesystem, history, journal, reader, removal, spool, tree,
+    walk,
 ]  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message
 
 from chatkeep.app import build_ports
 from chatkeep.http.app import build_app
-from chatkeep.metadata import in_database, mirror_of
+from chatkeep.metadata import in_database, in_memory, mirror_of
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 from chatkeep.usecase.interface import Ports
 
@@ -56,14 +56,17 @@ class Service:
 async def service_on(
     store: str, data_dir: Path, request: pytest.FixtureRequest, api_token: str | None = None
 ) -> AsyncIterator[Service]:
-    """A started service with metadata in `store`, a user, a chat and a 5-byte attachment."""
+    """A started service with metadata in `store` (one of STORES, or "memory"), a user, a
+    chat and a 5-byte attachment."""
     data_dir.mkdir(parents=True)
     if store == "postgresql":
         url = await request.getfixturevalue("postgres").new_database()
     else:
         url = sqlite_url(data_dir / "metadata.sqlite3")
     engine = await open_database(url)
-    if store == "sqlite":
+    if store == "memory":
+        repositories = in_memory()
+    elif store == "sqlite":
         repositories = await mirror_of(engine)
     else:
         repositories = in_database(engine, shared=store == "postgresql")

@@ -123,20 +123,14 @@ def test_content_lengths_past_their_limits_are_json(
     invalid_request, as is every error (uvicorn answered plain text); one it takes but the
     stores cannot (2**63) is 413 before any body byte is read."""
     from test.e2e.server import RunningServer
-    from test.e2e.test_upload_limits import raw_request
+    from test.e2e.test_upload_limits import answer_of
 
     assert isinstance(live, RunningServer)
     head = (
         f"POST {chat.files_url}?name=big HTTP/1.1\r\nHost: chatkeep\r\n"
         f"X-User-Id: {chat.headers['X-User-Id']}\r\nContent-Length: {length}\r\n"
     )
-    connection = raw_request(live.url, head)
-    received = b""
-    try:
-        while chunk := connection.recv(65536):  # the server closes after its answer
-            received += chunk
-    finally:
-        connection.close()
+    received = answer_of(live.url, head)
     status_line, _, rest = received.partition(b"\r\n")
     assert status_line.startswith(f"HTTP/1.1 {status}".encode()), received
     headers, _, body = rest.partition(b"\r\n\r\n")

@@ -125,6 +125,12 @@ HEADER_CASES = {
     "raw-content-length-5000-digits": header(
         "POST", RAW, b"content-length", b"1" * 5000, 413, TOO_LARGE
     ),
+    "history-put-content-length-2**63": header(
+        "PUT", "{chat}/history", b"content-length", str(2**63).encode(), 413, TOO_LARGE
+    ),
+    "history-post-content-length-2**63": header(
+        "POST", "{chat}/history", b"content-length", str(2**63).encode(), 413, TOO_LARGE
+    ),
     "range-end-5000-digits": header("GET", CONTENT, b"range", b"bytes=0-" + b"9" * 5000, 400, BAD),
     "range-start-5000-digits": header(
         "GET", CONTENT, b"range", b"bytes=" + b"1" * 5000 + b"-", 400, BAD

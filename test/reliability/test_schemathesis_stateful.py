@@ -23,7 +23,9 @@ from chatkeep.http.app import build_app
 from test.conftest import FakeClock
 from test.reliability.raw_bodies import only_a_raw_body_is_negative
 
-MAX_RUNS = 4
+# A run reaches a chat's content in about one case in three (a history write was 2 to 3
+# calls of ~400 in runs measured on 2026-11-29): a few runs make missing it unlikely.
+MAX_RUNS = 6
 SUCCESSES: Counter[str] = Counter()
 CALLS: Counter[int] = Counter()
 FAILURES: list[str] = []
@@ -112,13 +114,18 @@ for _rule in dir(Workflow):
 
 
 def reached_chats() -> bool:
-    return any("{chat_id}" in call and "history" in call for call in SUCCESSES)
+    """Whether a write to a chat's content (history, messages, files) succeeded."""
+    return any(
+        call.startswith(("PUT ", "POST "))
+        and any(f"{{chat_id}}/{part}" in call for part in ("history", "messages", "files"))
+        for call in SUCCESSES
+    )
 
 
 def test_sequences_of_linked_calls() -> None:
     """Linked sequences run without a 5xx or a schema violation, and reach deep: the links
     carry a chat id from its creation, under the caller's identity, to successful writes of
-    its history."""
+    its content."""
     for _ in range(MAX_RUNS):
         # The transitions Schemathesis infers grow as responses arrive, so a replayed prefix
         # may draw differently and end a run early; its own runner counts that as no
@@ -130,6 +137,10 @@ def test_sequences_of_linked_calls() -> None:
                     stateful_step_count=10,
                     deadline=None,
                     database=None,
+                    # Under CI Hypothesis derandomizes: every run would replay the one
+                    # sequence, and a sequence that never reaches a chat's content would
+                    # fail every time (it did, in a full-suite CI run).
+                    derandomize=False,
                     suppress_health_check=list(HealthCheck),
                 )
             )

@@ -8,9 +8,11 @@ limits a value could overrun."""
 from __future__ import annotations
 
 import base64
+import uuid
 
 import pytest
 
+from chatkeep.domain.cursor import scope_tag
 from test.reliability.integer_inputs import integer_inputs, nested_integers, send_integer
 from test.reliability.stores import Service, refused
 
@@ -91,34 +93,62 @@ def cursor_of(text: bytes) -> str:
     return base64.urlsafe_b64encode(text).decode().rstrip("=")
 
 
+AT = '"2026-01-01T00:00:00+00:00"'
+
+
 @pytest.mark.parametrize(
-    "raw",
-    [
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 18446744073709551616]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 9223372036854775808]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", -1]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", 1e308]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", Infinity]',
-        b'["created_at", null, "2026-01-01T00:00:00+00:00", "99999999999999999999"]',
-        b"[" * 300,
-    ],
-    ids=["2**64", "2**63", "negative", "1e308", "Infinity", "digits-text", "nested"],
+    "seq",
+    ["18446744073709551616", "9223372036854775808", "-1", "1e308", "Infinity", '"9" * 20'],
+    ids=["2**64", "2**63", "negative", "1e308", "Infinity", "digits-text"],
 )
-async def test_forged_cursors_are_400(service: Service, raw: bytes) -> None:
-    """A listing cursor forged with an ordinal past the stores' integers, negative, a float,
-    Infinity, text or deep nesting is an unknown cursor: 400 invalid_request (PostgreSQL and
-    a SQLite URL answered 500 to the big ordinals, every store to Infinity)."""
-    response = await service.client.get(f"/v1/chats?cursor={cursor_of(raw)}", headers=service.user)
+@pytest.mark.parametrize("listing", ["chats", "files", "rescan"])
+async def test_forged_cursors_are_400(service: Service, listing: str, seq: str) -> None:
+    """A listing cursor of the caller's own workspace or chat, forged with a seq past the
+    stores' integers, negative, a float, Infinity or text, is an unknown cursor: 400
+    invalid_request, for chats, attachments and a rescan's page (PostgreSQL and a SQLite URL
+    answered 500 to the big ordinals of chat cursors, every store to Infinity)."""
+    seq = '"' + "9" * 20 + '"' if seq.startswith('"') else seq
+    if listing == "chats":
+        tag = scope_tag(uuid.UUID(service.workspace_id))
+        fields = f'["chats", "{tag}", "created_at", null, {AT}, {seq}]'
+        method, path = "GET", "/v1/chats"
+    else:
+        tag = scope_tag(uuid.UUID(service.chat_id))
+        fields = f'["files", "{tag}", {AT}, {seq}]'
+        method = "GET" if listing == "files" else "POST"
+        path = f"/v1/chats/{service.chat_id}/{'files' if listing == 'files' else 'rescan'}"
+    cursor = cursor_of(fields.encode())
+    response = await service.client.request(
+        method, path, params={"cursor": cursor}, headers=service.user
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    sane = cursor_of(fields.replace(seq, "1").encode())
+    response = await service.client.request(
+        method, path, params={"cursor": sane}, headers=service.user
+    )
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("path", ["/v1/chats", "/v1/chats/{chat_id}/files"])
+async def test_a_nested_cursor_is_400(service: Service, path: str) -> None:
+    """Deep nesting in a cursor is an unknown cursor, never a recursion error (500)."""
+    path = path.format(chat_id=service.chat_id)
+    response = await service.client.get(
+        f"{path}?cursor={cursor_of(b'[' * 180)}", headers=service.user
+    )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
 
 
-async def test_an_overlong_cursor_is_400(sqlite_service: Service) -> None:
+@pytest.mark.parametrize("path", ["/v1/chats", "/v1/chats/{chat_id}/files"])
+async def test_an_overlong_cursor_is_400(sqlite_service: Service, path: str) -> None:
     """A cursor longer than any the service issues is refused before it is decoded, even
     when it is deeply nested JSON (which overflowed the decoder's recursion: 500)."""
     nested = cursor_of(b"[" * 40_000)
+    path = path.format(chat_id=sqlite_service.chat_id)
     response = await sqlite_service.client.get(
-        f"/v1/chats?cursor={nested}", headers=sqlite_service.user
+        f"{path}?cursor={nested}", headers=sqlite_service.user
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"] == "invalid_request"
@@ -133,12 +163,16 @@ async def test_an_overlong_cursor_is_400(sqlite_service: Service) -> None:
         ("10000-01-01T00:00:00Z", 400),
         ("2026-01-01T00:00:00%2B24:00", 400),
         ("9" * 5000, 400),
+        ("9999-12-31T23:59:59%00Z", 400),
+        ("9999-12-31T23:59:59%0AZ", 400),
+        ("2020-01-01T00:00:00Z%00", 400),
     ],
 )
 async def test_pruning_at_the_ends_of_time(service: Service, moment: str, status: int) -> None:
     """updated_before at the first and last instants a timestamp holds, with the widest
     offsets, prunes without error (a year 9999 with -23:59 is year 10000 in UTC); past them,
-    400 invalid_request."""
+    or with a NUL or line feed in them (Python's parser let those through, and pruning
+    deleted), 400 invalid_request."""
     user = await service.new_user()
     await service.client.post("/v1/chats", headers=user)
     response = await service.client.delete(f"/v1/chats?updated_before={moment}", headers=user)
@@ -166,3 +200,23 @@ async def test_deeply_nested_json_is_400(sqlite_service: Service, method: str, p
         response = await service.client.request(method, target, headers=service.user, content=body)
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    "number", ["123456789012345678.9", "9007199254740993.0", "4611686018427387904.5", "1e17"]
+)
+async def test_a_rounded_float_is_not_taken_for_an_integer(
+    sqlite_service: Service, number: str
+) -> None:
+    """A quota written with a fraction or an exponent past 2**53 is 400: it arrives as a float
+    that has lost digits (123456789012345678.9 was stored as 123456789012345680)."""
+    service = sqlite_service
+    body = f'{{"quota_bytes": {number}}}'.encode()
+    headers = {**service.user, "Content-Type": "application/json"}
+    answer = await service.client.put("/v1/workspace", headers=headers, content=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "invalid_request"
+    exact = await service.client.put(
+        "/v1/workspace", headers=headers, content=b'{"quota_bytes": 5.0}'
+    )
+    assert exact.json()["quota_bytes"] == 5

@@ -9,10 +9,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatkeep.domain.errors import ChatFileNotFoundError, InvalidAttachmentNameError
-from chatkeep.http.bodies import body_chunks, declared_length
+from chatkeep.http.bodies import body_chunks, declared_length, read_query
 from chatkeep.http.conditions import preconditions_of
 from chatkeep.http.disposition import part_filename
 from chatkeep.http.errors import RequestError
+from chatkeep.http.file_schemas import ChatFilePage, FilesQuery
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.ids import path_id
 from chatkeep.http.limits import MAX_MEDIA_TYPE_CHARS, media_type
@@ -26,6 +27,7 @@ from chatkeep.usecase.attachments import (
     get_attachment,
     list_attachments,
 )
+from chatkeep.usecase.file_pages import PageRequest
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
@@ -111,11 +113,20 @@ async def _multipart_files(request: Request, boundary: bytes) -> AsyncIterator[I
         yield IncomingFile(filename, content_type, part.data)
 
 
+def page_request(request: Request, *, with_name: bool) -> PageRequest:
+    """The page a listing asks for: ?limit= (1 to 10000, default 1000), ?cursor= and, if
+    `with_name`, ?name= (strict UTF-8; the first one). Raises RequestError or
+    InvalidRequestError (400 invalid_request), InvalidAttachmentNameError (400)."""
+    query = read_query(request, FilesQuery)
+    names = query_values(request, "name") if with_name else []
+    return PageRequest.of(query.limit, query.cursor, names[0] if names else None)
+
+
 async def get_files(request: Request, ports: Ports) -> Response:
-    names = query_values(request, "name")
-    name = names[0] if names else None
-    files = await list_attachments(ports, user_id_of(request), chat_id_of(request), name)
-    return json_response(ChatFileList.of(files))
+    """200 with a page of the chat's attachments, oldest first, and next_cursor."""
+    asked = page_request(request, with_name=True)
+    page = await list_attachments(ports, user_id_of(request), chat_id_of(request), asked)
+    return json_response(ChatFilePage.of(page))
 
 
 async def remove_files(request: Request, ports: Ports) -> Response:
@@ -185,10 +196,11 @@ OPERATIONS = [
         "GET",
         _FILES,
         get_files,
-        "The chat's attachments, oldest first",
-        {200: ChatFileList},
-        errors=("chat_not_found",),
-        query=("name",),
+        "A page of the chat's attachments, oldest first; next_cursor asks for the next",
+        {200: ChatFilePage},
+        errors=("chat_not_found", "invalid_request", "invalid_attachment_name"),
+        query=("name", "limit", "cursor"),
+        query_schemas=FilesQuery.parameter_schemas(),
     ),
     Operation(
         "DELETE",

@@ -10,7 +10,7 @@ from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.http.bodies import body_chunks
 from chatkeep.http.conditions import CONDITION_HEADERS, preconditions_of, validator_headers
-from chatkeep.http.dates import format_http_date
+from chatkeep.http.dates import last_modified_field
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
@@ -67,7 +67,7 @@ async def _write(request: Request, ports: Ports, write: WriteHistory) -> Respons
     written = HistoryWritten(size_bytes=version.size_bytes, etag=version.etag)
     response = json_response(written, ETag=version.etag)
     if version.last_modified is not None:
-        response.headers["Last-Modified"] = format_http_date(version.last_modified)
+        response.headers["Last-Modified"] = last_modified_field(version.last_modified)
     return response
 
 

@@ -4,10 +4,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatkeep.http.bodies import read_json
+from chatkeep.http.file_schemas import ChatFilePage, FilesQuery
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
-from chatkeep.http.schemas import ChatFileList, SandboxOut, SandboxPut
+from chatkeep.http.routes.files import page_request
+from chatkeep.http.schemas import SandboxOut, SandboxPut
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.rescan_chat import rescan_chat
 from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
@@ -33,11 +35,17 @@ async def remove_sandbox(request: Request, ports: Ports) -> Response:
 
 
 async def post_rescan(request: Request, ports: Ports) -> Response:
-    files = await rescan_chat(ports, user_id_of(request), chat_id_of(request))
-    return json_response(ChatFileList.of(files))
+    """200 with the first page (or the page after ?cursor=) of the attachments after the
+    rescan; ?limit= as for GET …/files. A bad limit or cursor is refused before the rescan."""
+    asked = page_request(request, with_name=False)
+    page = await rescan_chat(ports, user_id_of(request), chat_id_of(request), asked)
+    return json_response(ChatFilePage.of(page))
 
 
 _SANDBOX = "/v1/chats/{chat_id}/sandbox"
+_PAGE_QUERY = {
+    name: schema for name, schema in FilesQuery.parameter_schemas().items() if name != "name"
+}
 
 OPERATIONS = [
     Operation(
@@ -76,8 +84,10 @@ OPERATIONS = [
         "POST",
         "/v1/chats/{chat_id}/rescan",
         post_rescan,
-        "Make the chat's metadata match its directory; answers its attachments",
-        {200: ChatFileList},
-        errors=("chat_not_found",),
+        "Make the chat's metadata match its directory; answers a page of its attachments",
+        {200: ChatFilePage},
+        errors=("chat_not_found", "invalid_request"),
+        query=("limit", "cursor"),
+        query_schemas=_PAGE_QUERY,
     ),
 ]

@@ -4,19 +4,36 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, Executable, and_, bindparam, case, delete, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Executable,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chatkeep.domain.chat import Chat, ChatOrder, ChatPosition, ChatStatus
+from chatkeep.domain.chat import Chat, ChatOrder, ChatStatus, Position
 from chatkeep.repository.sql.commits import GroupCommits, executing
-from chatkeep.repository.sql.schema import chats, from_micros, to_micros
+from chatkeep.repository.sql.schema import chats, from_micros, to_micros, workspaces
 from chatkeep.repository.sql.upsert import upsert
 
 
 class SqlChatRepository:
+    """Chats by id. A new chat is numbered 1 + the highest seq among its workspace's chats
+    (decision record 022); on PostgreSQL, where replicas create chats side by side, the
+    workspace's row is locked while the number is taken."""
+
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
-        self._upsert = upsert(chats, chats.c.chat_id, engine.dialect.name)
+        self._upsert = upsert(chats, chats.c.chat_id, engine.dialect.name, keep=("seq",))
+        self._upsert = self._upsert.returning(chats.c.seq)
+        self._shared = engine.dialect.name == "postgresql"
 
     async def get(self, chat_id: UUID) -> Chat | None:
         async with self._engine.connect() as connection:
@@ -34,25 +51,23 @@ class SqlChatRepository:
         *,
         status: ChatStatus | None,
         order: ChatOrder,
-        after: ChatPosition | None,
+        after: Position | None,
         limit: int,
-    ) -> tuple[list[Chat], ChatPosition | None]:
+    ) -> tuple[list[Chat], Position | None]:
         newest_first = order == "-updated_at"
         at = chats.c.updated_at if newest_first else chats.c.created_at
         query = select(chats).where(chats.c.workspace_id == str(workspace_id))
         if status is not None:
             query = query.where(chats.c.status == status)
         if after is not None:
-            mark = to_micros(after.at)
-            if newest_first:
-                query = query.where(
-                    or_(at < mark, and_(at == mark, chats.c.ordinal < after.ordinal))
-                )
-            else:
-                query = query.where(
-                    or_(at > mark, and_(at == mark, chats.c.ordinal > after.ordinal))
-                )
-        keys = (at.desc(), chats.c.ordinal.desc()) if newest_first else (at, chats.c.ordinal)
+            # A row value, which both engines turn into where the index range starts (an
+            # OR of the two columns would be a filter over every chat before the cursor).
+            key, mark = (
+                tuple_(at, chats.c.seq),
+                tuple_(literal(to_micros(after.at)), literal(after.seq)),
+            )
+            query = query.where(key < mark if newest_first else key > mark)
+        keys = (at.desc(), chats.c.seq.desc()) if newest_first else (at, chats.c.seq)
         query = query.order_by(*keys).limit(limit + 1)
         async with self._engine.connect() as connection:
             rows = list(await connection.execute(query))
@@ -61,12 +76,23 @@ class SqlChatRepository:
             return [chat_of_row(row) for row in page], None
         last = page[-1]
         position_at = last.updated_at if newest_first else last.created_at
-        return [chat_of_row(row) for row in page], ChatPosition(
-            from_micros(position_at), last.ordinal
-        )
+        return [chat_of_row(row) for row in page], Position(from_micros(position_at), last.seq)
 
     async def save(self, chat: Chat) -> None:
-        await self._commits.run(executing(self._upsert, _row(chat)))
+        await self.save_numbered(chat)
+
+    async def save_numbered(self, chat: Chat) -> int:
+        """Save `chat`; answer its seq (a chat saved again keeps its number)."""
+        workspace_id = str(chat.workspace_id)
+
+        async def save(connection: AsyncConnection) -> int:
+            if self._shared:
+                await connection.execute(_LOCK_WORKSPACE, {"workspace": workspace_id})
+            seq = (await connection.execute(_NEXT_SEQ, {"workspace": workspace_id})).scalar_one()
+            stored = await connection.execute(self._upsert, {**_row(chat), "seq": seq})
+            return int(stored.scalar_one())
+
+        return await self._commits.run(save)
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
         return await self._update(_DESCRIBE, key=str(chat_id), new_title=title, new_status=status)
@@ -93,6 +119,15 @@ _BY_WORKSPACE = (
     select(chats).where(chats.c.workspace_id == bindparam("workspace")).order_by(chats.c.ordinal)
 )
 _DELETE = delete(chats).where(chats.c.chat_id == bindparam("key"))
+_NEXT_SEQ = select(func.coalesce(func.max(chats.c.seq), 0) + 1).where(
+    chats.c.workspace_id == bindparam("workspace")
+)
+# Held to the commit: another replica numbering a chat of the same workspace waits for it.
+_LOCK_WORKSPACE = (
+    select(workspaces.c.workspace_id)
+    .where(workspaces.c.workspace_id == bindparam("workspace"))
+    .with_for_update()
+)
 _DESCRIBE = (
     update(chats)
     .where(chats.c.chat_id == bindparam("key"))

@@ -4,21 +4,25 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Executable, bindparam, delete, select
+from sqlalchemy import Executable, bindparam, delete, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chatkeep.domain.chat import ChatAttachmentName, ChatFile
+from chatkeep.domain.chat import ChatAttachmentName, ChatFile, Position
 from chatkeep.repository.sql.commits import GroupCommits, executing
 from chatkeep.repository.sql.schema import chat_files, from_micros, to_micros
 from chatkeep.repository.sql.upsert import upsert
 
 
 class SqlChatFileRepository:
-    """Files by id, with at most one file per (chat, name): saving a name replaces it."""
+    """Files by id, with at most one file per (chat, name): saving a name replaces it.
+
+    A new file is numbered 1 + the highest seq among its chat's files before the save
+    (decision record 022); the use cases save a chat's files under the chat's lock, so
+    two saves never take the same number."""
 
     def __init__(self, engine: AsyncEngine, commits: GroupCommits) -> None:
         self._engine, self._commits = engine, commits
-        self._upsert = upsert(chat_files, chat_files.c.file_id, engine.dialect.name)
+        self._upsert = upsert(chat_files, chat_files.c.file_id, engine.dialect.name, keep=("seq",))
 
     async def get(self, file_id: UUID) -> ChatFile | None:
         return await self._one(_BY_ID, {"file_id": str(file_id)})
@@ -33,10 +37,34 @@ class SqlChatFileRepository:
             rows = await connection.execute(_BY_CHAT, {"chat_id": str(chat_id)})
             return [file_of_row(row) for row in rows]
 
+    async def list_page(
+        self, chat_id: UUID, *, after: Position | None, limit: int
+    ) -> tuple[list[ChatFile], Position | None]:
+        query = select(chat_files).where(chat_files.c.chat_id == str(chat_id))
+        if after is not None:
+            # A row value, which both engines turn into where the index range starts (an
+            # OR of the two columns would be a filter over every row before the cursor).
+            key = tuple_(chat_files.c.created_at, chat_files.c.seq)
+            query = query.where(key > tuple_(literal(to_micros(after.at)), literal(after.seq)))
+        # One range of the (chat_id, created_at, seq) index: the page, not the chat.
+        query = query.order_by(chat_files.c.created_at, chat_files.c.seq).limit(limit + 1)
+        async with self._engine.connect() as connection:
+            rows = list(await connection.execute(query))
+        if len(rows) <= limit:
+            return [file_of_row(row) for row in rows], None
+        last = rows[limit - 1]
+        page = [file_of_row(row) for row in rows[:limit]]
+        return page, Position(from_micros(last.created_at), last.seq)
+
     async def save(self, chat_file: ChatFile) -> None:
         await self.save_all([chat_file])
 
     async def save_all(self, files: Sequence[ChatFile]) -> None:
+        await self.save_all_numbered(files)
+
+    async def save_all_numbered(self, files: Sequence[ChatFile]) -> dict[UUID, int]:
+        """Save `files` as `save_all` does; answer the seq of each file stored (a file
+        saved again keeps its number; one superseded within `files` is not stored)."""
         # The last of the files that share a name wins, in its place, as if each were
         # saved after the one before.
         by_name: dict[tuple[UUID, str], dict[str, Any]] = {}
@@ -44,14 +72,16 @@ class SqlChatFileRepository:
             by_name.pop((chat_file.chat_id, chat_file.name.value), None)
             by_name[(chat_file.chat_id, chat_file.name.value)] = _row(chat_file)
         if not by_name:
-            return
+            return {}
         rows = list(by_name.values())
 
-        async def save(connection: AsyncConnection) -> None:
+        async def save(connection: AsyncConnection) -> dict[UUID, int]:
+            await _number(connection, rows)
             await connection.execute(_DELETE_SAME_NAME, rows)
             await connection.execute(self._upsert, rows)
+            return {UUID(row["file_id"]): row["seq"] for row in rows}
 
-        await self._commits.run(save)
+        return await self._commits.run(save)
 
     async def delete(self, file_id: UUID) -> None:
         await self._commits.run(executing(_DELETE, {"file_id": str(file_id)}))
@@ -73,7 +103,13 @@ _BY_NAME = select(chat_files).where(
 _BY_CHAT = (
     select(chat_files)
     .where(chat_files.c.chat_id == bindparam("chat_id"))
-    .order_by(chat_files.c.ordinal)
+    .order_by(chat_files.c.created_at, chat_files.c.seq)
+)
+_NUMBERED = select(chat_files.c.file_id, chat_files.c.seq).where(
+    chat_files.c.file_id.in_(bindparam("file_ids", expanding=True))
+)
+_HIGHEST_SEQ = select(func.coalesce(func.max(chat_files.c.seq), 0)).where(
+    chat_files.c.chat_id == bindparam("chat_id")
 )
 _DELETE = delete(chat_files).where(chat_files.c.file_id == bindparam("file_id"))
 _DELETE_BY_CHAT = delete(chat_files).where(chat_files.c.chat_id == bindparam("chat_id"))
@@ -82,6 +118,25 @@ _DELETE_SAME_NAME = delete(chat_files).where(
     chat_files.c.name == bindparam("name"),
     chat_files.c.file_id != bindparam("file_id"),
 )
+
+
+async def _number(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Set each row's seq: its stored one if the file exists, else the next of its chat's,
+    counted from the highest before this save, in the order of `rows`."""
+    file_ids = [row["file_id"] for row in rows]
+    found = await connection.execute(_NUMBERED, {"file_ids": file_ids})
+    stored = {row.file_id: row.seq for row in found}
+    highest: dict[str, int] = {}
+    for row in rows:
+        if row["file_id"] in stored:
+            row["seq"] = stored[row["file_id"]]
+            continue
+        chat_id = row["chat_id"]
+        if chat_id not in highest:
+            found = await connection.execute(_HIGHEST_SEQ, {"chat_id": chat_id})
+            highest[chat_id] = int(found.scalar_one())
+        highest[chat_id] += 1
+        row["seq"] = highest[chat_id]
 
 
 def _row(chat_file: ChatFile) -> dict[str, Any]:

@@ -27,8 +27,8 @@ async def load_all(
         for row in await connection.execute(select(workspaces)):
             await workspace_repo.save(workspace_of_row(row))
         for row in await connection.execute(select(chats).order_by(chats.c.ordinal)):
-            await chat_repo.save(chat_of_row(row))
+            chat_repo.restore(chat_of_row(row), row.seq)
         for row in await connection.execute(select(chat_files).order_by(chat_files.c.ordinal)):
-            await file_repo.save(file_of_row(row))
+            file_repo.restore(file_of_row(row), row.seq)
         for row in await connection.execute(select(sandbox_sessions)):
             await sandbox_repo.save(session_of_row(row))

@@ -30,10 +30,12 @@ workspaces = Table(
     Column("quota_bytes", BigInteger, nullable=False),
 )
 
+# `ordinal` is the row's key, a service-wide counter that no answer shows. `seq` numbers a
+# chat within its workspace and a file within its chat (1 + the highest there when stored):
+# listings order by a timestamp, then `seq`, and cursors carry those two (decision 022).
 chats = Table(
     "chats",
     metadata,
-    # The creation ordinal: chats with equal timestamps list in creation order.
     Column("ordinal", Integer, primary_key=True, autoincrement=True),
     Column("chat_id", String(36), nullable=False, unique=True),
     Column("workspace_id", String(36), nullable=False),
@@ -41,8 +43,10 @@ chats = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
-    Index("chats_by_workspace_created", "workspace_id", "created_at", "ordinal"),
-    Index("chats_by_workspace_updated", "workspace_id", "updated_at", "ordinal"),
+    Column("seq", BigInteger, nullable=False),
+    Index("chats_by_workspace_seq", "workspace_id", "seq", unique=True),
+    Index("chats_by_workspace_created", "workspace_id", "created_at", "seq"),
+    Index("chats_by_workspace_updated", "workspace_id", "updated_at", "seq"),
 )
 
 chat_files = Table(
@@ -50,14 +54,17 @@ chat_files = Table(
     metadata,
     Column("ordinal", Integer, primary_key=True, autoincrement=True),
     Column("file_id", String(36), nullable=False, unique=True),
-    Column("chat_id", String(36), nullable=False, index=True),
+    Column("chat_id", String(36), nullable=False),
     Column("name", Text, nullable=False),
     Column("content_type", Text),
     Column("size_bytes", BigInteger, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("etag", Text),
+    Column("seq", BigInteger, nullable=False),
     UniqueConstraint("chat_id", "name", name="one_file_per_chat_and_name"),
+    Index("chat_files_by_chat_seq", "chat_id", "seq", unique=True),
+    Index("chat_files_by_chat_created", "chat_id", "created_at", "seq"),
 )
 
 sandbox_sessions = Table(

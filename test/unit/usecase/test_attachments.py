@@ -21,9 +21,14 @@ from chatkeep.usecase.attachments import (
 )
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
+from chatkeep.usecase.file_pages import PageRequest
 from chatkeep.usecase.get_chat import get_chat
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
+
+
+def named(name: str) -> PageRequest:
+    return PageRequest.of(name=name)
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
@@ -57,7 +62,7 @@ async def test_upload_stores_metadata_and_moves_updated_at(ports: Ports) -> None
     assert [f.name.value for f in files] == ["a.txt", "b.txt"]
     assert files[0].sha256 == hashlib.sha256(b"aaa").hexdigest()
     assert files[1].size_bytes == 2
-    assert await list_attachments(ports, user, chat_id) == files
+    assert (await list_attachments(ports, user, chat_id)).files == files
     assert await get_attachment(ports, user, chat_id, files[0].file_id) == files[0]
     assert (await get_chat(ports, user, chat_id)).updated_at > before.updated_at
 
@@ -74,7 +79,7 @@ async def test_refusals_store_nothing(ports: Ports) -> None:
     for error, files in refusals:
         with pytest.raises(error):
             await upload_attachments(ports, user, chat_id, incoming(*files))
-    assert await list_attachments(ports, user, chat_id) == []
+    assert (await list_attachments(ports, user, chat_id)).files == []
 
 
 async def test_open_delete_and_clear(ports: Ports) -> None:
@@ -91,10 +96,10 @@ async def test_open_delete_and_clear(ports: Ports) -> None:
     await delete_attachment(ports, user, chat_id, one.file_id)
     with pytest.raises(ChatFileNotFoundError):
         await open_attachment(ports, user, chat_id, one.file_id)
-    assert await list_attachments(ports, user, chat_id, "2") == [two]
-    assert await list_attachments(ports, user, chat_id, "../nope") == []
+    assert (await list_attachments(ports, user, chat_id, named("2"))).files == [two]
+    assert (await list_attachments(ports, user, chat_id, named("../nope"))).files == []
     await clear_attachments(ports, user, chat_id)
-    assert await list_attachments(ports, user, chat_id) == []
+    assert (await list_attachments(ports, user, chat_id)).files == []
 
 
 async def test_files_of_another_chat_are_not_found(ports: Ports) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import shutil
@@ -7,10 +8,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.interface import Ports, ScannedFile
 from chatkeep.usecase.reconcile_store import reconcile_store
 from chatkeep.usecase.sandbox_session import start_sandbox
 from chatkeep.usecase.upload_attachments import upload_attachments
@@ -121,3 +124,48 @@ async def test_a_chat_with_an_active_sandbox_is_left_to_the_session(
     (directory / "half-written.bin").write_bytes(b"x")
     assert not await reconcile_store(ports, clock.now())
     assert set(await names_in_metadata(ports, chat_id)) == {"a.txt"}
+
+
+async def test_a_chat_directory_replaced_by_a_symlink_is_made_again(
+    ports: Ports, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The link is unlinked, never followed, and the chat gets a directory of its own
+    with an empty history; the host directory it named is untouched (the start used
+    to fail with ELOOP there)."""
+    _, _, directory = await chat_with_files(ports, "a.txt")
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "secret").write_bytes(b"host")
+    shutil.rmtree(directory)
+    directory.symlink_to(host)
+    repairs = await reconcile_store(ports, clock.now())
+    assert (repairs.chat_dirs_made, repairs.file_rows_dropped) == (1, 1)
+    assert not directory.is_symlink()
+    assert os.listdir(directory) == ["history.md"]
+    assert os.listdir(host) == ["secret"]
+
+
+async def test_a_workspace_that_cannot_be_reconciled_is_reported_and_passed_by(
+    ports: Ports, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chat directory the process may not read (a sandbox's mode, as a user other than
+    root) fails its workspace's repairs: it is counted and reported, and the other
+    workspaces are repaired all the same."""
+    _, bad_chat, bad_directory = await chat_with_files(ports, "a.txt")
+    _, good_chat, good_directory = await chat_with_files(ports, "b.txt")
+    (bad_directory / "a.txt").unlink()
+    (good_directory / "b.txt").unlink()
+    scan_chat = ports.storage.scan_chat
+
+    async def refusing(workspace_id: uuid.UUID, chat_id: uuid.UUID) -> list[ScannedFile]:
+        if chat_id == bad_chat:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return await scan_chat(workspace_id, chat_id)
+
+    monkeypatch.setattr(ports.storage, "scan_chat", refusing)
+    repairs = await reconcile_store(ports, clock.now())
+    assert (repairs.workspaces_failed, repairs.file_rows_dropped) == (1, 1)
+    [failure] = repairs.failures
+    assert "Permission denied" in failure
+    assert str(repairs) == "1 file_rows_dropped, 1 workspaces_failed"
+    assert await names_in_metadata(ports, good_chat) == {}

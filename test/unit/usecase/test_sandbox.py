@@ -48,7 +48,7 @@ async def test_ending_a_session_rescans(ports: Ports) -> None:
     directory = ports.storage.chat_dir(workspace.workspace_id, chat.chat_id)
     (directory / "out.txt").write_bytes(b"12345")
     await end_sandbox(ports, user, chat.chat_id)
-    (adopted,) = await list_attachments(ports, user, chat.chat_id)
+    (adopted,) = (await list_attachments(ports, user, chat.chat_id)).files
     assert adopted.name.value == "out.txt"
     assert adopted.size_bytes == 5
     assert (await get_workspace(ports, user))[1].used_bytes == 5
