@@ -42,6 +42,7 @@ bench-tools:
 # The whole suite (about 10 minutes): rewrites docs/benchmarks.md and docs/benchmarks.png.
 bench: $(VENV)/.installed-test bench-tools
 	$(PY) -m bench.suite
+	$(PY) -m bench.routing --write-docs
 
 # One round at small sizes, under a minute; prints, rewrites nothing.
 bench-smoke: $(VENV)/.installed-test bench-tools

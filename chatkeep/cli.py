@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from chatkeep.app import create_app
 from chatkeep.arguments import SERVE_FIELDS, parse_args
 from chatkeep.config import Settings
-from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
 from chatkeep.logs import configure_logging
 from chatkeep.metadata import MetadataError, database_directory
 from chatkeep.storage.disk import unwritable

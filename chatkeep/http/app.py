@@ -1,6 +1,7 @@
-"""The application: the /v1 API served by its dispatch table, in front of a Starlette app for
-health, readiness, metrics, the OpenAPI document and the lifespan; one error table for both;
-request ids, the access log and the metrics around the whole."""
+"""The application: one dispatch table routes the /v1 API and the service's own paths
+(health, readiness, metrics, the OpenAPI document), through one error table; a Starlette
+app behind it runs the lifespan; request ids, the access log and the metrics around the
+whole."""
 
 from __future__ import annotations
 
@@ -12,10 +13,8 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from chatkeep.http.dispatch import ApiDispatch
-from chatkeep.http.errors import EXCEPTION_HANDLERS
+from chatkeep.http.dispatch import Dispatch
 from chatkeep.http.health import ReadinessCheck, health_routes
 from chatkeep.http.metrics import Metrics
 from chatkeep.http.observe import ObservedApp, Recorder
@@ -68,25 +67,17 @@ def build_app(
             await asyncio.gather(*tasks, return_exceptions=True)
             await ports.storage.close()
 
-    # An API answers a path it does not know with 404, not a redirect to a guess.
-    service = Starlette(
-        routes=[
-            *health_routes(readiness, metrics, api_token),
-            Route("/openapi.json", openapi, methods=["GET"]),
-        ],
-        exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=lifespan,
-    )
-    service.router.redirect_slashes = False
+    service_routes = [
+        *health_routes(readiness, metrics, api_token),
+        ("GET", "/openapi.json", openapi),
+    ]
     recorders: list[Recorder] = []
     if access_log is not None:
         recorders.append(access_log)
     if metrics is not None:
         recorders.append(metrics)
-    fixed_routes = frozenset(route.path for route in service.routes if isinstance(route, Route))
-    observed = ObservedApp(
-        ApiDispatch(OPERATIONS, ports, service, api_token), recorders, fixed_routes
-    )
+    dispatch = Dispatch(OPERATIONS, service_routes, ports, Starlette(lifespan=lifespan), api_token)
+    observed = ObservedApp(dispatch, recorders)
     if metrics is not None:
         metrics.watch_in_flight(lambda: observed.in_flight)
     return observed

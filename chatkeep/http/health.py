@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from chatkeep.http.dispatch import ServiceHandler
 from chatkeep.http.identity import Identity
 from chatkeep.http.metrics import Metrics
 from chatkeep.http.operation import json_response
@@ -51,7 +51,7 @@ async def _outcome(check: ReadinessCheck) -> str:
 
 def health_routes(
     checks: Sequence[ReadinessCheck], metrics: Metrics | None, api_token: str | None
-) -> list[Route]:
+) -> list[tuple[str, str, ServiceHandler]]:
     """The routes of /healthz, /readyz and, when `metrics` is given, /metrics (behind the
     bearer token when `api_token` is set; no X-User-Id)."""
 
@@ -64,7 +64,10 @@ def health_routes(
         body = Readiness(status="ready" if ready else "not_ready", checks=outcomes)
         return json_response(body, 200 if ready else 503)
 
-    routes = [Route(HEALTHZ, healthz, methods=["GET"]), Route(READYZ, readyz, methods=["GET"])]
+    routes: list[tuple[str, str, ServiceHandler]] = [
+        ("GET", HEALTHZ, healthz),
+        ("GET", READYZ, readyz),
+    ]
     if metrics is not None:
         identity = Identity(api_token)
 
@@ -73,5 +76,5 @@ def health_routes(
             body, media_type = await metrics.exposition(request.headers.get("accept"))
             return Response(body, headers={"Content-Type": media_type})
 
-        routes.append(Route(METRICS, exposition, methods=["GET"]))
+        routes.append(("GET", METRICS, exposition))
     return routes

@@ -68,15 +68,12 @@ def add_sendfile_bytes(scope: Any, sent: int) -> None:
 
 class ObservedApp:
     """Wraps `app`: request ids always; the exchange of each request handed to every
-    recorder (access log, metrics), when there are any. `fixed_routes` are the paths
-    outside /v1 that are their own route (/healthz, /metrics...)."""
+    recorder (access log, metrics), when there are any. The route template is the one
+    the dispatch left in the scope (ROUTE_KEY), else "unmatched"."""
 
-    def __init__(
-        self, app: ASGIApp, recorders: Sequence[Recorder], fixed_routes: frozenset[str]
-    ) -> None:
+    def __init__(self, app: ASGIApp, recorders: Sequence[Recorder]) -> None:
         self._app = app
         self._recorders = tuple(recorders)
-        self._fixed_routes = fixed_routes
         self.in_flight = 0
 
     def record(self, exchange: Exchange) -> None:
@@ -127,7 +124,7 @@ class ObservedApp:
             exchange = Exchange(
                 scope["method"],
                 path,
-                scope.get(ROUTE_KEY) or (path if path in self._fixed_routes else UNMATCHED),
+                scope.get(ROUTE_KEY) or UNMATCHED,
                 # No answer started: the server answers 500 itself.
                 scope.get(PROTOCOL_STATUS_KEY) or status or 500,
                 perf_counter() - started,

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from chatkeep.domain.errors import ContentChangedError
-from chatkeep.http.zerocopy import ABORT, SENDFILE
+from chatkeep.http.server.zerocopy import ABORT, SENDFILE
 from chatkeep.usecase.interface import FileReader
 
 logger = logging.getLogger("chatkeep.http")

@@ -20,8 +20,8 @@ import pytest
 import uvicorn
 
 from chatkeep.http.app import build_app
-from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
-from chatkeep.http.zerocopy import SENDFILE
+from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.zerocopy import SENDFILE
 from chatkeep.usecase.interface import Ports
 from test.e2e.conftest import LiveChat
 from test.e2e.server import RunningServer

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
-from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
 
 
 async def hello(request: Request) -> JSONResponse:

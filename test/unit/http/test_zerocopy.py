@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from chatkeep.domain.errors import ContentChangedError
-from chatkeep.http import zerocopy
+from chatkeep.http.server import zerocopy
 
 MIB = 1024 * 1024
 

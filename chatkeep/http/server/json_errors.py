@@ -1,7 +1,7 @@
 """What the HTTP server answers by itself, as JSON like every other error (contract 1.1,
 "Hostile trees and resource limits").
 
-chatkeep serves with uvicorn's httptools protocol (`chatkeep.http.protocol`; the CLI never
+chatkeep serves with uvicorn's httptools protocol (`chatkeep.http.server.protocol`; the CLI never
 selects h11, whose own refusals would be plain text too). uvicorn 0.54 answers by itself in
 these places, each covered here or in the protocol:
 
@@ -30,8 +30,8 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from chatkeep.http.refusal import error_json, refusal
 from chatkeep.http.request_context import context_of, request_id_of
+from chatkeep.http.server.refusal import error_json, refusal
 
 _INTERNAL = "an unexpected error occurred; it has been logged"
 # A parser reason is llhttp's short English text; anything longer or odder is not shown.

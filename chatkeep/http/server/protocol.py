@@ -2,7 +2,7 @@
 idle timeouts while receiving a body and while sending a response, a bound on the head's
 size and header count, and a cap on open connections. Without them one client can hold a
 connection forever by trickling bytes, or grow the server's memory with an endless header.
-What it answers by itself is JSON (`chatkeep.http.server_errors`)."""
+What it answers by itself is JSON (`chatkeep.http.server.json_errors`)."""
 
 from __future__ import annotations
 
@@ -18,12 +18,12 @@ from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from chatkeep.domain.errors import ContentChangedError
-from chatkeep.http.connection_limits import ConnectionLimits
-from chatkeep.http.linger import LingerOnClose
 from chatkeep.http.observe import Recorder, add_sendfile_bytes
-from chatkeep.http.refusal import refusal, refusal_request_id, refused_exchange
-from chatkeep.http.server_errors import JsonErrorsProtocol
-from chatkeep.http.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
+from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.json_errors import JsonErrorsProtocol
+from chatkeep.http.server.linger import LingerOnClose
+from chatkeep.http.server.refusal import refusal, refusal_request_id, refused_exchange
+from chatkeep.http.server.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
 
 
 class HeadTooLarge(Exception):
