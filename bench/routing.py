@@ -28,7 +28,7 @@ from starlette.routing import Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench.docs_section import replace_section
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import OPERATIONS
 from chatkeep.http.dispatch import ROUTE_KEY, Dispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS

@@ -17,8 +17,8 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from chatkeep.app import build_ports
-from chatkeep.metadata import open_metadata
+from chatkeep.bootstrap.metadata import open_metadata
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.interface import Ports
@@ -66,7 +66,7 @@ def main() -> None:
         )
         asyncio.run(fill(filled, chats))
         # A new process would take the lock again; this one holds it already.
-        from chatkeep.metadata import mirror_of
+        from chatkeep.bootstrap.metadata import mirror_of
         from chatkeep.repository.sql.engine import open_database, sqlite_url
 
         async def reopen() -> float:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from chatkeep.app import build_ports
-from chatkeep.config import Settings
+from chatkeep.bootstrap.ports import build_ports
+from chatkeep.bootstrap.settings import Settings
 from chatkeep.http.app import build_app
 from chatkeep.usecase.interface import Ports
 from test.disk import remove_deep_trees

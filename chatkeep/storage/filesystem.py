@@ -29,7 +29,6 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
 from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion
-from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history, inventory, processes, removal
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
@@ -74,18 +73,23 @@ class FileSystemChatStorage:
         data_dir: Path,
         ledger: Callable[[Counter], Ledger] | None = None,
         *,
-        shared_locks: KeyedLocks | None = None,
+        locks: KeyedLocks,
+        shared: bool = False,
         fsync_observer: FsyncObserver | None = None,
     ) -> None:
-        """`fsync_observer(seconds)`, when given, hears the duration of every fsync while
-        the storage is started (the metrics); it is called from worker threads."""
+        """The storage of `data_dir`. `locks` are the chat locks the use cases hold too
+        (this process's, or the replicas' when `shared`: other processes use the same data
+        directory, so nothing on disk is this process's alone); `ledger(count)` keeps the
+        usage (in memory by default); `fsync_observer(seconds)`, when given, hears the
+        duration of every fsync while the storage is started (the metrics), from worker
+        threads."""
         self._root = data_dir.resolve()
         self._fsync_observer = fsync_observer
         self._workspaces, self._tmp, self._journal_dir, self._processes = (
             self._root / name for name in SUBDIRECTORIES
         )
-        self._shared = shared_locks is not None
-        self._chat_locks: KeyedLocks = shared_locks or LocalKeyedLocks()
+        self._shared = shared
+        self._chat_locks = locks
         self._ledger = (ledger or UsageLedger)(self._count_workspace)
         self._stamper = MtimeStamper()
         self._tmp_fd = -1

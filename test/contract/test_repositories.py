@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from chatkeep.bootstrap.metadata import Repositories, in_database, in_memory, mirror_of
 from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.domain.workspace import Workspace
-from chatkeep.metadata import Repositories, in_database, in_memory, mirror_of
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, 123456, tzinfo=UTC)

@@ -13,8 +13,8 @@ from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from chatkeep.bootstrap.metadata import in_database
 from chatkeep.domain.chat import ChatAttachmentName, ChatFile
-from chatkeep.metadata import in_database
 from chatkeep.repository.sql.engine import head_revision, open_database, sqlite_url
 from chatkeep.repository.sql.migrate import config, upgrade
 from chatkeep.repository.sql.schema import EPOCH

@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import OPERATIONS, build_app
 from chatkeep.http.metrics import Metrics
 from chatkeep.storage.disk import free_bytes

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chatkeep.bootstrap.readiness import readiness_checks
 from chatkeep.http.app import build_app
 from chatkeep.http.health import ReadinessCheck, run_checks
-from chatkeep.readiness import readiness_checks
 from chatkeep.usecase.interface import Ports
 
 

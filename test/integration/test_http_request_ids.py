@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from chatkeep.bootstrap.logs import configure_logging
 from chatkeep.http.app import build_app
-from chatkeep.logs import configure_logging
 from chatkeep.usecase.interface import Ports
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.repository.sql.engine import open_database
 from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
 
@@ -15,7 +16,7 @@ from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
 @pytest.fixture
 async def processes(postgres_url: str) -> AsyncIterator[list[AdvisoryKeyedLocks]]:
     engines = [await open_database(postgres_url) for _ in range(2)]
-    locks = [AdvisoryKeyedLocks(engine) for engine in engines]
+    locks = [AdvisoryKeyedLocks(engine, LocalKeyedLocks()) for engine in engines]
     yield locks
     for process, engine in zip(locks, engines, strict=True):
         await process.close()

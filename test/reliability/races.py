@@ -19,9 +19,9 @@ from pathlib import Path
 
 import httpx
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.metadata import Repositories, in_database, mirror_of
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
-from chatkeep.metadata import Repositories, in_database, mirror_of
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
 from chatkeep.usecase.interface import Ports

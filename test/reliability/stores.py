@@ -14,9 +14,9 @@ import httpx
 import pytest
 from starlette.types import ASGIApp, Message
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.metadata import in_database, in_memory, mirror_of
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
-from chatkeep.metadata import in_database, in_memory, mirror_of
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 from chatkeep.usecase.interface import Ports
 

@@ -14,6 +14,7 @@ import pytest
 
 from chatkeep.domain.chat import ChatAttachmentName
 from chatkeep.domain.errors import InsufficientStorageError
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.disk import regular_file_bytes
 from test.reliability.faults import faulty_os
@@ -77,7 +78,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 async def fresh(data_dir: Path) -> tuple[FileSystemChatStorage, tuple[uuid.UUID, uuid.UUID]]:
-    storage = FileSystemChatStorage(data_dir)
+    storage = FileSystemChatStorage(data_dir, locks=LocalKeyedLocks())
     await storage.start()
     chat = uuid.uuid4(), uuid.uuid4()
     await storage.create_workspace(chat[0])

@@ -14,7 +14,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.domain.chat import ChatAttachmentName
 from chatkeep.domain.errors import InvalidAttachmentNameError
 from chatkeep.http.app import build_app

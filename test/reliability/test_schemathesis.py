@@ -11,9 +11,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.metadata import open_metadata
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
-from chatkeep.metadata import open_metadata
 from test.reliability.raw_bodies import only_a_raw_body_is_negative
 
 # Metadata in SQLite, the default store, so that generated values meet a store's limits:

@@ -18,7 +18,7 @@ from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chatkeep.app import build_ports
+from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
 from test.conftest import FakeClock
 from test.reliability.raw_bodies import only_a_raw_body_is_negative

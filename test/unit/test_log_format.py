@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 import pytest
 import structlog
 
-from chatkeep.access_log import CONSTANTS, KEYS, PLAIN, access_log
+from chatkeep.http.access_log import CONSTANTS, KEYS, PLAIN, access_log
 from chatkeep.http.app import OPERATIONS
+from chatkeep.http.log_format import KeyValueTemplate, UtcTimestamp
+from chatkeep.http.log_stream import LoopBatchedStream
 from chatkeep.http.observe import Exchange
-from chatkeep.log_format import KeyValueTemplate, UtcTimestamp
-from chatkeep.log_stream import LoopBatchedStream
 
 AWKWARD = [
     "plain",

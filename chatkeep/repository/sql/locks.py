@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chatkeep.locks import LocalKeyedLocks
+from chatkeep.usecase.interface import KeyedLocks
 
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(hashtextextended(:key, 0))")
 _UNLOCK = text("SELECT pg_advisory_unlock(hashtextextended(:key, 0))")
@@ -31,9 +31,11 @@ MAX_POLL_SECONDS = 0.05
 class AdvisoryKeyedLocks:
     """Reentrant within one task, like LocalKeyedLocks."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, local: KeyedLocks) -> None:
+        """Locks on `engine`'s database, taken after `local` (this process's own keyed
+        locks) so that the tasks of one process queue in memory, not on the database."""
         self._engine = engine
-        self._local = LocalKeyedLocks()
+        self._local = local
         self._owners: dict[str, asyncio.Task[object] | None] = {}
         self._connection: AsyncConnection | None = None
         self._talking = asyncio.Lock()

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from chatkeep.locks import LocalKeyedLocks
+from chatkeep.local.locks import LocalKeyedLocks
 
 
 async def test_same_key_is_exclusive_and_other_keys_are_not() -> None:

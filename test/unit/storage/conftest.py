@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 
 QUOTA = 1_000_000
@@ -14,7 +15,7 @@ QUOTA = 1_000_000
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[FileSystemChatStorage]:
-    storage = FileSystemChatStorage(tmp_path / "data")
+    storage = FileSystemChatStorage(tmp_path / "data", locks=LocalKeyedLocks())
     await storage.start()
     yield storage
     await storage.close()

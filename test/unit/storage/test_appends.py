@@ -10,7 +10,7 @@ import pytest
 
 from chatkeep.domain.conditions import EntityTags, Preconditions
 from chatkeep.domain.errors import PreconditionFailedError
-from chatkeep.locks import LocalKeyedLocks
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
 
@@ -135,7 +135,7 @@ async def test_an_append_that_arrives_while_the_drain_lets_go_still_lands(
     the chat's lock (a database round trip with replicas) is written by a drain of its own:
     it answered 500, 'the append was not written' (seen once among sequential appends on
     PostgreSQL)."""
-    storage = FileSystemChatStorage(tmp_path / "data", shared_locks=SlowReleaseLocks())
+    storage = FileSystemChatStorage(tmp_path / "data", locks=SlowReleaseLocks(), shared=True)
     await storage.start()
     try:
         workspace_id, chat_id = uuid.uuid4(), uuid.uuid4()

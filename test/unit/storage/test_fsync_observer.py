@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body
 
@@ -12,7 +13,9 @@ async def test_an_observer_hears_each_fsync_while_the_storage_is_started(tmp_pat
     (a history replacement fsyncs the file and its directory), in seconds; once closed,
     it reports nothing more."""
     heard: list[float] = []
-    storage = FileSystemChatStorage(tmp_path / "data", fsync_observer=heard.append)
+    storage = FileSystemChatStorage(
+        tmp_path / "data", locks=LocalKeyedLocks(), fsync_observer=heard.append
+    )
     await storage.start()
     workspace_id, chat_id = uuid.uuid4(), uuid.uuid4()
     await storage.create_workspace(workspace_id)
@@ -25,7 +28,7 @@ async def test_an_observer_hears_each_fsync_while_the_storage_is_started(tmp_pat
     assert all(0 <= seconds < 60 for seconds in heard)
     await storage.close()
     after_close = len(heard)
-    other = FileSystemChatStorage(tmp_path / "other")
+    other = FileSystemChatStorage(tmp_path / "other", locks=LocalKeyedLocks())
     await other.start()
     await other.create_workspace(workspace_id)
     await other.create_chat(workspace_id, chat_id)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage import removal
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.disk import make_chain, make_wide, on_disk, remove_tree
@@ -24,7 +25,7 @@ Chat = tuple[uuid.UUID, uuid.UUID]
 
 @pytest.fixture
 async def storage(tmp_path: Path) -> AsyncIterator[FileSystemChatStorage]:
-    storage = FileSystemChatStorage(tmp_path / "data")
+    storage = FileSystemChatStorage(tmp_path / "data", locks=LocalKeyedLocks())
     await storage.start()
     yield storage
     await storage.close()
@@ -194,7 +195,7 @@ async def test_a_deletion_that_cannot_finish_still_deletes_the_chat(
     assert f"could not remove tmp/{left}" in caplog.text
     assert await storage.workspace_used_bytes(chat[0]) == 4
     await storage.close()
-    restarted = FileSystemChatStorage(storage._root)
+    restarted = FileSystemChatStorage(storage._root, locks=LocalKeyedLocks())
     await restarted.start()  # the next start removes it
     assert os.listdir(storage._tmp) == []
     await restarted.close()
@@ -208,7 +209,7 @@ async def test_start_up_removes_hostile_trees_from_tmp(tmp_path: Path, host: Pat
     plant_everything(data / "tmp" / "a.trash", host)
     make_chain(data / "tmp" / "b.trash", 2049)
     before = untouched(host)
-    storage = FileSystemChatStorage(data)
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await storage.start()
     assert os.listdir(data / "tmp") == []
     assert untouched(host) == before
@@ -224,7 +225,7 @@ async def test_start_up_goes_on_past_what_it_cannot_remove(
     (data / "tmp" / "a.trash" / "stuck").mkdir(parents=True)
     make_chain(data / "tmp" / "b.trash", 3000)
     monkeypatch.setattr(removal, "os", FailingRmdir("stuck"))
-    storage = FileSystemChatStorage(data)
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     with caplog.at_level(logging.WARNING, "chatkeep.storage"):
         await storage.start()
     assert "could not remove tmp/a.trash, left in place" in caplog.text

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 from chatkeep.domain.chat import ChatAttachmentName
-from chatkeep.locks import LocalKeyedLocks
+from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from test.unit.storage.conftest import QUOTA, body, read_all
 
@@ -42,7 +42,7 @@ async def test_start_removes_leftover_temp_files(tmp_path: Path) -> None:
     data = tmp_path / "data"
     (data / "tmp" / "x.trash" / "sub").mkdir(parents=True)
     (data / "tmp" / "abc.part").write_bytes(b"partial")
-    storage = FileSystemChatStorage(data)
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await storage.start()
     assert os.listdir(data / "tmp") == []
     await storage.close()
@@ -51,14 +51,14 @@ async def test_start_removes_leftover_temp_files(tmp_path: Path) -> None:
 async def test_start_cuts_back_a_torn_append(tmp_path: Path) -> None:
     """An append intent left by a crash cuts the history back to its recorded size."""
     data = tmp_path / "data"
-    storage = FileSystemChatStorage(data)
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await storage.start()
     chat = await new_chat(storage)
     await storage.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
     await storage.close()
     tear_append(storage, chat, data / "journal")
 
-    restarted = FileSystemChatStorage(data)
+    restarted = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await restarted.start()
     assert await read_all(restarted, chat) == b"whole\n"
     assert os.listdir(data / "journal") == []
@@ -67,7 +67,7 @@ async def test_start_cuts_back_a_torn_append(tmp_path: Path) -> None:
 
 async def test_successful_appends_leave_no_intent(tmp_path: Path) -> None:
     """After an append completes, the journal is empty again."""
-    storage = FileSystemChatStorage(tmp_path / "data")
+    storage = FileSystemChatStorage(tmp_path / "data", locks=LocalKeyedLocks())
     await storage.start()
     chat = await new_chat(storage)
     await storage.append_history(*chat, body(b"a"), quota_bytes=QUOTA, preconditions=None)
@@ -78,20 +78,20 @@ async def test_successful_appends_leave_no_intent(tmp_path: Path) -> None:
 async def test_usage_of_an_existing_workspace_is_counted_from_disk(tmp_path: Path) -> None:
     """A restarted storage counts a workspace's bytes by walking its directories."""
     data = tmp_path / "data"
-    storage = FileSystemChatStorage(data)
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await storage.start()
     chat = await new_chat(storage)
     await storage.replace_history(*chat, body(b"x" * 123), quota_bytes=QUOTA, preconditions=None)
     (storage.chat_dir(*chat) / "sandbox-wrote").write_bytes(b"y" * 7)
     await storage.close()
-    restarted = FileSystemChatStorage(data)
+    restarted = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await restarted.start()
     assert await restarted.workspace_used_bytes(chat[0]) == 130
     await restarted.close()
 
 
 def shared(data: Path) -> FileSystemChatStorage:
-    return FileSystemChatStorage(data, shared_locks=LocalKeyedLocks())
+    return FileSystemChatStorage(data, locks=LocalKeyedLocks(), shared=True)
 
 
 async def test_processes_sharing_a_data_dir_keep_out_of_each_others_scratch(

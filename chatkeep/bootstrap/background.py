@@ -9,7 +9,7 @@ from datetime import timedelta
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.prune_chats import prune_idle_chats
 
-logger = logging.getLogger("chatkeep.pruning")
+logger = logging.getLogger("chatkeep.bootstrap.background")
 MAX_INTERVAL = timedelta(seconds=60)
 
 

@@ -6,64 +6,24 @@ import logging
 import time
 from datetime import timedelta
 from functools import partial
-from pathlib import Path
 
-from chatkeep.access_log import access_log
-from chatkeep.config import Settings
+from chatkeep.bootstrap.background import prune_forever
+from chatkeep.bootstrap.logs import logs_at
+from chatkeep.bootstrap.metadata import open_metadata
+from chatkeep.bootstrap.ports import build_ports
+from chatkeep.bootstrap.readiness import readiness_checks
+from chatkeep.bootstrap.settings import Settings
+from chatkeep.http.access_log import access_log
 from chatkeep.http.app import build_app
 from chatkeep.http.metrics import Metrics
 from chatkeep.http.observe import ObservedApp, Recorder
-from chatkeep.locks import LocalKeyedLocks
-from chatkeep.logs import logs_at
-from chatkeep.metadata import Repositories, coordination, in_memory, open_metadata
-from chatkeep.pruning import prune_forever
-from chatkeep.readiness import readiness_checks
-from chatkeep.repository.message_seq import InMemoryMessageSeqs
 from chatkeep.storage.disk import free_bytes
-from chatkeep.storage.files import FsyncObserver
-from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.system import SystemClock, Uuid4Generator
 from chatkeep.usecase.count_sandbox_sessions import count_active_sandbox_sessions
-from chatkeep.usecase.interface import Clock, IdGenerator, KeyedLocks, Ports
+from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile_store import reconcile_store
 
 ORPHAN_GRACE = timedelta(hours=1)
 log = logging.getLogger("chatkeep")
-
-
-def build_ports(
-    data_dir: Path,
-    *,
-    default_quota_bytes: int,
-    clock: Clock | None = None,
-    ids: IdGenerator | None = None,
-    repositories: Repositories | None = None,
-    fsync_observer: FsyncObserver | None = None,
-) -> Ports:
-    """The production adapters on `data_dir`, with `repositories` (in memory by default);
-    `fsync_observer(seconds)` hears every fsync of the storage."""
-    repositories = repositories or in_memory()
-    if repositories.shared and repositories.engine is not None:
-        shared = coordination(repositories.engine)
-        locks: KeyedLocks = shared.locks
-        storage = FileSystemChatStorage(
-            data_dir, shared.ledger, shared_locks=shared.locks, fsync_observer=fsync_observer
-        )
-    else:
-        locks = LocalKeyedLocks()
-        storage = FileSystemChatStorage(data_dir, fsync_observer=fsync_observer)
-    return Ports(
-        workspaces=repositories.workspaces,
-        chats=repositories.chats,
-        files=repositories.files,
-        sandboxes=repositories.sandboxes,
-        storage=storage,
-        message_seqs=InMemoryMessageSeqs(),
-        locks=locks,
-        ids=ids or Uuid4Generator(),
-        clock=clock or SystemClock(),
-        default_quota_bytes=default_quota_bytes,
-    )
 
 
 def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ObservedApp:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,11 +14,9 @@ from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
 from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
 from chatkeep.repository.workspace import InMemoryWorkspaceRepository
-from chatkeep.storage.usage import Counter, Ledger
 from chatkeep.usecase.interface import (
     ChatFileRepository,
     ChatRepository,
-    KeyedLocks,
     SandboxSessionRepository,
     WorkspaceRepository,
 )
@@ -57,21 +53,6 @@ class Repositories:
     engine: AsyncEngine | None = None
     # Other processes may use the same database and data directory (PostgreSQL).
     shared: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Coordination:
-    """What several processes on one database agree through: locks and the quota."""
-
-    locks: KeyedLocks
-    ledger: Callable[[Counter], Ledger]
-
-
-def coordination(engine: AsyncEngine) -> Coordination:
-    from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
-    from chatkeep.repository.sql.usage import SqlUsageLedger
-
-    return Coordination(AdvisoryKeyedLocks(engine), partial(SqlUsageLedger, engine))
 
 
 def in_memory() -> Repositories:

@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable
 from typing import TextIO, cast
 
+from chatkeep.http.log_format import TIMESTAMP, KeyValueTemplate, LogFormat, renderer
+from chatkeep.http.log_stream import LoopBatchedStream
 from chatkeep.http.observe import Exchange
-from chatkeep.log_format import TIMESTAMP, KeyValueTemplate, LogFormat, renderer
-from chatkeep.log_stream import LoopBatchedStream
 
 KEYS = (
     "ts",

@@ -13,7 +13,13 @@ from typing import Literal, TextIO
 
 import structlog
 
-from chatkeep.log_format import TIMESTAMP, LogFormat, add_request_id, first_keys_first, renderer
+from chatkeep.http.log_format import (
+    TIMESTAMP,
+    LogFormat,
+    add_request_id,
+    first_keys_first,
+    renderer,
+)
 
 __all__ = ["LogFormat", "LogLevel", "configure_logging", "logs_at"]
 

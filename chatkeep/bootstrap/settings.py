@@ -7,9 +7,9 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chatkeep.bootstrap.logs import LogLevel
 from chatkeep.domain.limits import MAX_STORED_INTEGER
-from chatkeep.log_format import LogFormat
-from chatkeep.logs import LogLevel
+from chatkeep.http.log_format import LogFormat
 
 GIB = 1024**3
 MIB = 1024**2
