@@ -1,4 +1,6 @@
-"""What a user may reach: its own workspace and that workspace's chats, nothing else."""
+"""What a user may reach: its own workspace and that workspace's chats, nothing else. These
+only read; a use case that must first end expired sandbox sessions says so itself
+(`usecase/expiry.py`)."""
 
 from __future__ import annotations
 
@@ -10,27 +12,17 @@ from chatkeep.domain.chat import Chat
 from chatkeep.domain.errors import ChatNotFoundError, WorkspaceNotFoundError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock, workspace_lock
-from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
-__all__ = ["chat_lock", "require_chat", "require_workspace", "workspace_lock", "writing_chat"]
+__all__ = ["chat_lock", "find_chat", "find_workspace", "workspace_lock", "writing_chat"]
 
 
-async def require_workspace(ports: Ports, user_id: UUID) -> Workspace:
-    """The user's workspace, its expired sandbox sessions ended first."""
+async def find_workspace(ports: Ports, user_id: UUID) -> Workspace:
+    """The user's workspace. Raises WorkspaceNotFoundError."""
     workspace = await ports.workspaces.get_by_user_id(user_id)
     if workspace is None:
         raise WorkspaceNotFoundError()
-    await end_expired_sessions(ports, workspace.workspace_id)
     return workspace
-
-
-async def require_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> tuple[Workspace, Chat]:
-    """The chat, if it is in the user's workspace (another user's chat does not exist),
-    its expired sandbox session ended first. Raises ChatNotFoundError."""
-    workspace, _ = await _find_chat(ports, user_id, chat_id)
-    await end_expired_sessions(ports, workspace.workspace_id, chat_id)
-    return await _find_chat(ports, user_id, chat_id)  # the rescan may have moved updated_at
 
 
 @asynccontextmanager
@@ -44,14 +36,17 @@ async def writing_chat(
     of its sandbox session holds it alone. So a deletion, pruning's idleness test
     included, sees every write either whole (its bytes and its `updated_at`) or not at
     all, and a write that waited for a deletion fails with 404 (contract, Version 1.1,
-    "Deletion and concurrent writes"). Call require_chat first: it ends an expired sandbox
-    session, whose rescan holds the lock alone, which a task holding it shared cannot.
+    "Deletion and concurrent writes"). End the chat's expired sandbox session first
+    (expiry.end_expired_session): its rescan holds the lock alone, which a task holding it
+    shared cannot.
     """
     async with ports.locks.hold_shared(chat_lock(chat_id)):
-        yield await _find_chat(ports, user_id, chat_id)
+        yield await find_chat(ports, user_id, chat_id)
 
 
-async def _find_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> tuple[Workspace, Chat]:
+async def find_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> tuple[Workspace, Chat]:
+    """The chat and its workspace, if the chat is in the user's workspace (another user's
+    chat does not exist for it). Raises ChatNotFoundError."""
     workspace = await ports.workspaces.get_by_user_id(user_id)
     chat = await ports.chats.get(chat_id)
     if workspace is None or chat is None or chat.workspace_id != workspace.workspace_id:

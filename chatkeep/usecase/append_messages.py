@@ -8,8 +8,9 @@ from chatkeep.domain.conditions import EntityTags, Preconditions
 from chatkeep.domain.errors import InvalidRequestError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.message import Message, Role, render_block
-from chatkeep.usecase.access import require_chat, writing_chat
+from chatkeep.usecase.access import find_chat, writing_chat
 from chatkeep.usecase.access_keys import messages_lock
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 
@@ -39,7 +40,8 @@ async def append_messages(
     """
     if not new:
         raise InvalidRequestError("no message to append")
-    await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    await find_chat(ports, user_id, chat_id)
     async with (
         writing_chat(ports, user_id, chat_id) as (workspace, chat),
         ports.locks.hold(messages_lock(chat_id)),

@@ -8,8 +8,9 @@ from chatkeep.domain.chat import Chat, ChatFile
 from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatFileNotFoundError
 from chatkeep.domain.workspace import Workspace
-from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.access import chat_lock, find_chat
 from chatkeep.usecase.conditional import ConditionalRead, decide
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
 from chatkeep.usecase.interface import Ports
 
@@ -20,7 +21,8 @@ async def list_attachments(
     """A page of the chat's attachments, oldest first, as `request` asks (the first 1000
     by default; contract 1.1, "Hostile trees and resource limits"). Raises
     ChatNotFoundError (404), InvalidRequestError (400: a cursor of another listing)."""
-    _, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    _, chat = await find_chat(ports, user_id, chat_id)
     return await page_of_files(ports, chat.chat_id, request or PageRequest.of())
 
 
@@ -59,7 +61,8 @@ async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id:
 async def clear_attachments(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
     """Remove every attachment of the chat; the history stays."""
     async with ports.locks.hold(chat_lock(chat_id)):
-        workspace, chat = await require_chat(ports, user_id, chat_id)
+        await end_expired_session(ports, user_id, chat_id)
+        workspace, chat = await find_chat(ports, user_id, chat_id)
         for chat_file in await ports.files.list_by_chat_id(chat.chat_id):
             await ports.storage.delete_attachment(
                 workspace.workspace_id, chat.chat_id, chat_file.name
@@ -71,7 +74,8 @@ async def clear_attachments(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
 async def _require_file(
     ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID
 ) -> tuple[Workspace, Chat, ChatFile]:
-    workspace, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    workspace, chat = await find_chat(ports, user_id, chat_id)
     chat_file = await ports.files.get(file_id)
     if chat_file is None or chat_file.chat_id != chat.chat_id:
         raise ChatFileNotFoundError(str(file_id))

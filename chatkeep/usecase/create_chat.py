@@ -4,14 +4,16 @@ from uuid import UUID
 
 from chatkeep.domain.chat import Chat, validate_title
 from chatkeep.domain.errors import WorkspaceNotFoundError
-from chatkeep.usecase.access import require_workspace, workspace_lock
+from chatkeep.usecase.access import find_workspace, workspace_lock
+from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 
 async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
     """A new chat in the user's workspace, with its directory and an empty history."""
     validate_title(title)
-    workspace = await require_workspace(ports, user_id)
+    workspace = await find_workspace(ports, user_id)
+    await end_expired_sessions(ports, workspace.workspace_id)
     now = ports.clock.now()
     chat = Chat(ports.ids.new(), workspace.workspace_id, title, now, now)
     # Directory and row are made outside the workspace lock, so that chats are created

@@ -6,7 +6,8 @@ from datetime import datetime
 from uuid import UUID
 
 from chatkeep.domain.errors import ChatHasActiveSandboxError
-from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
+from chatkeep.usecase.access import chat_lock, find_chat, workspace_lock
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 
 # Chats deleted side by side under one hold of the workspace's lock: their metadata
@@ -52,7 +53,8 @@ async def delete_chat_in_held_workspace(
     concurrent writes").
     """
     async with ports.locks.hold(chat_lock(chat_id)):
-        workspace, chat = await require_chat(ports, user_id, chat_id)
+        await end_expired_session(ports, user_id, chat_id)
+        workspace, chat = await find_chat(ports, user_id, chat_id)
         if idle_before is not None and chat.updated_at >= idle_before:
             return False
         session = await ports.sandboxes.get_by_chat_id(chat.chat_id)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from chatkeep.domain.errors import ChatHasActiveSandboxError, ChatNotFoundError
-from chatkeep.usecase.access import require_workspace, workspace_lock
+from chatkeep.usecase.access import find_workspace, workspace_lock
 from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
+from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 
@@ -19,7 +20,8 @@ async def delete_workspace(ports: Ports, user_id: UUID) -> None:
     sessions out meanwhile.
     """
     async with ports.locks.hold(workspace_lock(user_id)):
-        workspace = await require_workspace(ports, user_id)
+        workspace = await find_workspace(ports, user_id)
+        await end_expired_sessions(ports, workspace.workspace_id)
         chats = await ports.chats.list_by_workspace_id(workspace.workspace_id)
         now = ports.clock.now()
         for chat in chats:

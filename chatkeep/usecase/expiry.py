@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
@@ -12,11 +13,10 @@ from chatkeep.usecase.reconcile import reconcile_chat
 async def end_expired_sessions(
     ports: Ports, workspace_id: UUID, chat_id: UUID | None = None
 ) -> None:
-    """End the workspace's expired sessions (only `chat_id`'s, if given) and rescan their chats.
-
-    Runs before any request that concerns a chat or its workspace is served, so
-    an expired session is over no later than the next such request.
-    """
+    """End the workspace's expired sessions (only `chat_id`'s, if given) and rescan their
+    chats: a write, though every use case that serves a chat or its workspace runs it
+    first, so that an expired session is over no later than the next such request
+    (contract, "Sandbox sessions")."""
     for expired in await ports.sandboxes.list_expired(workspace_id, ports.clock.now()):
         if chat_id is not None and expired.chat_id != chat_id:
             continue
@@ -27,3 +27,10 @@ async def end_expired_sessions(
             chat = await ports.chats.get(expired.chat_id)
             if chat is not None:
                 await reconcile_chat(ports, workspace_id, chat)
+
+
+async def end_expired_session(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
+    """End the chat's sandbox session if its lease ran out, rescanning the chat, as
+    end_expired_sessions does. Raises ChatNotFoundError unless the chat is the user's."""
+    workspace, _ = await find_chat(ports, user_id, chat_id)
+    await end_expired_sessions(ports, workspace.workspace_id, chat_id)

@@ -6,7 +6,8 @@ from uuid import UUID
 from chatkeep.domain.chat import Chat, ChatOrder, ChatStatus
 from chatkeep.domain.chat_cursor import ChatCursor
 from chatkeep.domain.errors import InvalidRequestError
-from chatkeep.usecase.access import require_workspace
+from chatkeep.usecase.access import find_workspace
+from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 DEFAULT_LIMIT = 100
@@ -37,7 +38,8 @@ async def list_chats(
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
     given = None if cursor is None else ChatCursor.decode(cursor, order, status)
-    workspace = await require_workspace(ports, user_id)
+    workspace = await find_workspace(ports, user_id)
+    await end_expired_sessions(ports, workspace.workspace_id)
     after = None if given is None else given.position_in(workspace.workspace_id)
     chats, last = await ports.chats.list_page(
         workspace.workspace_id, status=status, order=order, after=after, limit=limit

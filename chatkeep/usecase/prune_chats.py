@@ -9,8 +9,9 @@ from chatkeep.domain.errors import (
     ChatNotFoundError,
     WorkspaceNotFoundError,
 )
-from chatkeep.usecase.access import require_workspace, workspace_lock
+from chatkeep.usecase.access import find_workspace, workspace_lock
 from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
+from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 
@@ -23,7 +24,8 @@ class Pruned:
 async def prune_chats(ports: Ports, user_id: UUID, updated_before: datetime) -> Pruned:
     """Delete the user's chats not updated since `updated_before`, but not those with an
     active sandbox (listed as skipped)."""
-    workspace = await require_workspace(ports, user_id)
+    workspace = await find_workspace(ports, user_id)
+    await end_expired_sessions(ports, workspace.workspace_id)
     idle = [
         chat.chat_id
         for chat in await ports.chats.list_by_workspace_id(workspace.workspace_id)

@@ -6,7 +6,8 @@ from uuid import UUID
 from chatkeep.domain.errors import InvalidRequestError
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import BlockRef, Message
-from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.access import find_chat
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
 
@@ -32,7 +33,8 @@ async def read_messages(
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
     if before is not None and not 1 <= before <= MAX_STORED_INTEGER:
         raise InvalidRequestError(f"before must be a seq, 1 to {MAX_STORED_INTEGER}")
-    workspace, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    workspace, chat = await find_chat(ports, user_id, chat_id)
     reader = await ports.storage.open_history(workspace.workspace_id, chat.chat_id)
     try:
         found: list[BlockRef] = []

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from chatkeep.usecase.access import require_chat
+from chatkeep.usecase.access import find_chat
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
@@ -16,7 +17,8 @@ async def rescan_chat(
     checked before (PageRequest.of), so a bad limit or cursor costs no rescan. Raises
     ChatNotFoundError (404), InvalidRequestError (400: a cursor of another chat)."""
     request = request or PageRequest.of()
-    workspace, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    workspace, chat = await find_chat(ports, user_id, chat_id)
     request.after_in(chat.chat_id)  # a cursor of another chat is refused before the work
     await reconcile_chat(ports, workspace.workspace_id, chat)
     return await page_of_files(ports, chat.chat_id, request)

@@ -13,7 +13,8 @@ from chatkeep.domain.errors import (
 )
 from chatkeep.domain.limits import text_problem
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
-from chatkeep.usecase.access import chat_lock, require_chat, workspace_lock
+from chatkeep.usecase.access import chat_lock, find_chat, workspace_lock
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
 
@@ -47,7 +48,8 @@ async def start_sandbox(
             f"lease_seconds must be 1 to {MAX_LEASE_SECONDS} (a year); omit it for no expiry"
         )
     async with ports.locks.hold(workspace_lock(user_id)), ports.locks.hold(chat_lock(chat_id)):
-        workspace, chat = await require_chat(ports, user_id, chat_id)
+        await end_expired_session(ports, user_id, chat_id)
+        workspace, chat = await find_chat(ports, user_id, chat_id)
         now = ports.clock.now()
         expires_at = None if lease_seconds is None else now + timedelta(seconds=lease_seconds)
         current = await ports.sandboxes.get_by_chat_id(chat.chat_id)
@@ -64,7 +66,8 @@ async def start_sandbox(
 
 
 async def get_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> MountedSession:
-    _, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    _, chat = await find_chat(ports, user_id, chat_id)
     session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
     if session is None:
         raise SandboxSessionNotFoundError(chat.chat_id)
@@ -78,7 +81,8 @@ def _mounted(ports: Ports, session: SandboxSession) -> MountedSession:
 async def end_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
     """End the chat's session, then rescan its directory."""
     async with ports.locks.hold(chat_lock(chat_id)):
-        workspace, chat = await require_chat(ports, user_id, chat_id)
+        await end_expired_session(ports, user_id, chat_id)
+        workspace, chat = await find_chat(ports, user_id, chat_id)
         if await ports.sandboxes.get_by_chat_id(chat.chat_id) is None:
             raise SandboxSessionNotFoundError(chat.chat_id)
         await ports.sandboxes.delete_by_chat_id(chat.chat_id)

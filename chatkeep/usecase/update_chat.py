@@ -5,7 +5,8 @@ from uuid import UUID
 
 from chatkeep.domain.chat import Chat, ChatStatus, validate_title
 from chatkeep.domain.errors import ChatNotFoundError
-from chatkeep.usecase.access import require_chat, writing_chat
+from chatkeep.usecase.access import find_chat, writing_chat
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 
 
@@ -22,7 +23,8 @@ async def update_chat(ports: Ports, user_id: UUID, chat_id: UUID, changes: ChatC
     """Retitle, archive or reactivate a chat; its updated_at stays where it is."""
     if changes.sets_title:
         validate_title(changes.title)
-    await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    await find_chat(ports, user_id, chat_id)
     async with writing_chat(ports, user_id, chat_id) as (_, chat):
         title = changes.title if changes.sets_title else chat.title
         described = await ports.chats.describe(chat_id, title, changes.status or chat.status)

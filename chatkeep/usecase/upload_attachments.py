@@ -11,7 +11,8 @@ from chatkeep.domain.errors import (
     InvalidAttachmentNameError,
     InvalidRequestError,
 )
-from chatkeep.usecase.access import chat_lock, require_chat
+from chatkeep.usecase.access import chat_lock, find_chat
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports, StagedAttachment, UploadCheck
 
 
@@ -41,7 +42,8 @@ async def upload_attachments(
     binding, for all of them under the chat's lock as they are published. What they are
     decided against is `upload_target`'s.
     """
-    workspace, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    workspace, chat = await find_chat(ports, user_id, chat_id)
     staged: list[StagedAttachment] = []
     content_types: list[str | None] = []
     try:
@@ -68,7 +70,8 @@ async def upload_attachments(
         if not staged:
             raise InvalidRequestError("the request holds no file")
         async with ports.locks.hold(chat_lock(chat.chat_id)):
-            await require_chat(ports, user_id, chat_id)  # not deleted while we received
+            await end_expired_session(ports, user_id, chat_id)
+            await find_chat(ports, user_id, chat_id)  # not deleted while we received
             names = [file.name for file in staged]
             etags = await ports.storage.publish_attachments(
                 workspace.workspace_id,

@@ -5,7 +5,8 @@ from uuid import UUID
 
 from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.history import HistoryVersion
-from chatkeep.usecase.access import require_chat, writing_chat
+from chatkeep.usecase.access import find_chat, writing_chat
+from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.utf8 import utf8_checked
 
@@ -46,7 +47,8 @@ async def _write(
     *,
     append: bool,
 ) -> HistoryVersion:
-    workspace, chat = await require_chat(ports, user_id, chat_id)
+    await end_expired_session(ports, user_id, chat_id)
+    workspace, chat = await find_chat(ports, user_id, chat_id)
     # Received before the chat's lock is taken: a slow body holds up no deletion (and no
     # pruning sweep), and a deletion that comes meanwhile makes the write 404 below.
     staged = await ports.storage.stage_history(
