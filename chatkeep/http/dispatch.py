@@ -4,7 +4,7 @@ document), each answered by its handler or through the one error table. Only the
 goes on to the Starlette app behind it.
 
 The table beats Starlette's Router with the same flat routes by 1.0 to 5.1 µs of CPU per
-request in process, 7-29% of routing and handler together (decision record 024,
+request in process, 7-29% of routing and handler together (decision record 026,
 `python -m bench.routing`); Starlette's router with its middleware stack had taken about
 half the time of a small API request."""
 
