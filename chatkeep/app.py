@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from chatkeep.config import Settings
+from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
 from chatkeep.http.app import build_app
 from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.locks import LocalKeyedLocks
@@ -28,6 +29,7 @@ def build_ports(
     data_dir: Path,
     *,
     default_quota_bytes: int,
+    default_quota_inodes: int = DEFAULT_QUOTA_INODES,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     repositories: Repositories | None = None,
@@ -50,6 +52,7 @@ def build_ports(
         ids=ids or Uuid4Generator(),
         clock=clock or SystemClock(),
         default_quota_bytes=default_quota_bytes,
+        default_quota_inodes=default_quota_inodes,
     )
 
 
@@ -59,7 +62,10 @@ def create_app(settings: Settings | None = None, *, ports: Ports | None = None) 
     if ports is None:
         repositories = open_metadata(settings.metadata, settings.data_dir)
         ports = build_ports(
-            settings.data_dir, default_quota_bytes=settings.quota_bytes, repositories=repositories
+            settings.data_dir,
+            default_quota_bytes=settings.quota_bytes,
+            default_quota_inodes=settings.quota_inodes,
+            repositories=repositories,
         )
         if settings.metadata != "memory":  # metadata in memory starts empty: nothing to match
             # Another process may be creating a chat right now: its directory is young.

@@ -42,6 +42,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     serve.add_argument(
         "--quota-bytes", help="quota of a new workspace (CHATKEEP_QUOTA_BYTES, default 1 GiB)"
     )
+    serve.add_argument(
+        "--quota-inodes",
+        help="inode quota of a new workspace: files and directories its chats may hold "
+        "(CHATKEEP_QUOTA_INODES, default 100000)",
+    )
     serve.add_argument("--api-token", help="bearer token required on /v1 (CHATKEEP_API_TOKEN)")
     serve.add_argument(
         "--metadata",
@@ -65,6 +70,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
             "port",
             "data_dir",
             "quota_bytes",
+            "quota_inodes",
             "api_token",
             "metadata",
             "chat_ttl_seconds",

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatkeep.domain.limits import MAX_STORED_INTEGER
+from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
 
 GIB = 1024**3
 # At most 1,000 years: past about 2,000, "now minus the TTL" falls before year 1, which
@@ -23,6 +24,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     quota_bytes: int = Field(
         default=GIB, ge=0, le=MAX_STORED_INTEGER, description="The quota of a new workspace."
+    )
+    quota_inodes: int = Field(
+        default=DEFAULT_QUOTA_INODES,
+        ge=0,
+        le=MAX_STORED_INTEGER,
+        description="The inode quota of a new workspace (files and directories).",
     )
     api_token: str | None = None
     metadata: str = Field(

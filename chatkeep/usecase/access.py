@@ -13,7 +13,22 @@ from chatkeep.usecase.access_keys import chat_lock, workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
-__all__ = ["chat_lock", "require_chat", "require_workspace", "workspace_lock", "writing_chat"]
+__all__ = [
+    "chat_lock",
+    "inode_quota",
+    "require_chat",
+    "require_workspace",
+    "workspace_lock",
+    "writing_chat",
+]
+
+
+def inode_quota(ports: Ports, workspace: Workspace) -> int:
+    """The workspace's inode quota: its own, or the service's default for a workspace
+    stored before it had one (decision 024)."""
+    if workspace.quota_inodes is None:
+        return ports.default_quota_inodes
+    return workspace.quota_inodes
 
 
 async def require_workspace(ports: Ports, user_id: UUID) -> Workspace:
