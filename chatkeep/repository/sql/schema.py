@@ -87,8 +87,8 @@ workspace_usage = Table(
     metadata,
     Column("workspace_id", String(36), primary_key=True),
     Column("used_bytes", BigInteger),
-    Column("used_inodes", BigInteger),
     Column("generation", BigInteger, nullable=False),
+    Column("used_inodes", BigInteger),  # added after generation by migration 0004
 )
 
 # A process that holds claims; its claims stop counting when it stops being seen.
