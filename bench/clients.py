@@ -5,6 +5,7 @@ They run on the bench process's core (1), the servers on core 0.
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
@@ -72,6 +73,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    requests: int = 0  # answered in the whole run
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -114,13 +116,23 @@ def wrk(
     Path(lua.name).unlink()
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     assert rate is not None, out
+    assert total is not None, out
     return WrkResult(
         float(rate.group(1)),
         _latency_ms(out, "50%"),
         _latency_ms(out, "99%"),
         int(errors.group(1)) if errors else 0,
+        int(total.group(1)),
     )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process `pid` has used so far, in seconds: divided by
+    the requests served in between, the cost of a request, whatever else runs on the host."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def latency_ms(

@@ -81,7 +81,15 @@ class Peer:
 
 
 class Chatkeep(Peer):
+    """`chatkeep serve` with its defaults (access log and metrics on), or with `flags`
+    added (e.g. --no-access-log --no-metrics for the quiet variant)."""
+
     name = "chatkeep"
+
+    def __init__(self, workdir: Path, *flags: str, name: str = "chatkeep") -> None:
+        super().__init__(workdir)
+        self.flags = flags
+        self.name = name
 
     def command(self) -> list[str]:
         data = str(self.workdir / "data")
@@ -94,6 +102,7 @@ class Chatkeep(Peer):
             str(self.port),
             "--data-dir",
             data,
+            *self.flags,
         ]
 
     def ready_path(self) -> str:

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from bench.suite import Plan, Results
 
 SYSTEMS = ("nginx", "naive", "chatkeep")
+# chatkeep with --no-access-log --no-metrics, run right after chatkeep on these routes.
+QUIET = "chatkeep_quiet"
+QUIET_ROUTES = {
+    "get_workspace": "GET /v1/workspace",
+    "append_history": "POST /v1/chats/{id}/history (200 B)",
+}
 
 ROWS = [
     ("download", "1 GiB download, MiB/s", "higher"),
@@ -86,6 +92,12 @@ def targets(results: Results) -> list[tuple[str, float | None, float, bool]]:
             paired_ratio(v[f"{metric}:p99"]["chatkeep"], v["small_json:p99"]["naive"]),
             1.2,
         )
+    for metric, label in QUIET_ROUTES.items():
+        at_least(
+            f"{label} rate, access log and metrics on ≥ 0.9× both off",
+            paired_ratio(v[f"{metric}:rate"]["chatkeep"], v[f"{metric}:rate"][QUIET]),
+            0.9,
+        )
     for metric in ("rss_upload", "rss_multipart"):
         peak = max(v[metric]["chatkeep"], default=None)
         rows.append((f"{metric} < 100 MiB", peak, 100.0, peak is not None and peak < 100))
@@ -133,6 +145,17 @@ def markdown(results: Results, plan: Plan, *, smoke: bool) -> str:
             f"{summary(p50)} / {summary(p99)} | – | {fmt(paired_ratio(rate, base_rate))} rate, "
             f"{fmt(paired_ratio(p99, base_p99))} p99 |"
         )
+    lines += [
+        "",
+        "Access log and metrics (chatkeep's defaults) against both off (`--no-access-log "
+        "--no-metrics`), the two runs of a route back to back within each round:",
+        "",
+        "| route | on, req/s | off, req/s | on / off |",
+        "|---|---|---|---|",
+    ]
+    for metric, label in QUIET_ROUTES.items():
+        on, off = v[f"{metric}:rate"]["chatkeep"], v[f"{metric}:rate"][QUIET]
+        lines.append(f"| {label} | {summary(on)} | {summary(off)} | {fmt(paired_ratio(on, off))} |")
     lines += ["", "Scaling (chatkeep, sequential requests, median / p99 ms):", ""]
     lines += ["| 64 KiB upload, files in the workspace | median ms | p99 ms |", "|---|---|---|"]
     for count, (median, p99) in sorted(results.scaling.get("upload_64k_by_files", {}).items()):

@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 from bench import clients, report
+from bench.overhead import QUIET_FLAGS
 from bench.peers import Chatkeep, NaiveStarlette, Nginx, Peer, peak_rss_mib, reset_peak_rss
 
 MIB = 1024 * 1024
@@ -80,9 +81,12 @@ class Bench:
 
     def start(self) -> None:
         self.chatkeep = Chatkeep(self.workdir / "chatkeep")
+        # The same server without its access log and metrics: what they cost, in each round.
+        self.quiet = Chatkeep(self.workdir / "quiet", *QUIET_FLAGS, name=report.QUIET)
         self.naive = NaiveStarlette(self.workdir / "naive")
         self.nginx = Nginx(self.workdir / "nginx") if Nginx.available() else None
-        self.peers = [p for p in (self.nginx, self.naive, self.chatkeep) if p is not None]
+        peers = (self.nginx, self.naive, self.chatkeep, self.quiet)
+        self.peers = [p for p in peers if p is not None]
         for peer in self.peers:
             peer.start()
         os.link(self.source, self.workdir / "naive" / "files" / "big.bin")
@@ -98,6 +102,9 @@ class Bench:
         self.big_id = stored.json()["files"][0]["file_id"]
         small = self.api.post(f"{self.files}?name=small.txt", content=b"x" * 1024)
         self.small_id = small.json()["files"][0]["file_id"]
+        with httpx.Client(base_url=self.quiet.url, headers=self.user, timeout=60) as quiet:
+            quiet.put("/v1/workspace", json={"quota_bytes": 2**50}).raise_for_status()
+            self.quiet_chat_id = quiet.post("/v1/chats", json={}).json()["chat_id"]
 
     def new_chat(self) -> str:
         created = self.api.post("/v1/chats", json={})
@@ -175,8 +182,17 @@ class Bench:
             ),
         }  # fmt: skip
         for metric, (url, method, body, extra) in routes.items():
-            result = clients.wrk(url, seconds, {**self.user, **extra}, method, body)
-            self.record_wrk(metric, "chatkeep", result)
+            runs = [("chatkeep", url)]
+            if metric in report.QUIET_ROUTES:
+                # The same load on the quiet server, back to back, first every other round.
+                quiet = url.replace(ck, self.quiet.url).replace(self.chat_id, self.quiet_chat_id)
+                runs.insert(
+                    len(self.results.values[f"{metric}:rate"][report.QUIET]) % 2,
+                    (report.QUIET, quiet),
+                )
+            for system, target in runs:
+                result = clients.wrk(target, seconds, {**self.user, **extra}, method, body)
+                self.record_wrk(metric, system, result)
         self.remove_created_chats()
 
     def remove_created_chats(self) -> None:

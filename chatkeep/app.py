@@ -8,16 +8,23 @@ from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
+from chatkeep.access_log import access_log
 from chatkeep.config import Settings
 from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
 from chatkeep.http.app import build_app
-from chatkeep.http.dispatch import ApiDispatch
+from chatkeep.http.metrics import Metrics
+from chatkeep.http.observe import ObservedApp, Recorder
 from chatkeep.locks import LocalKeyedLocks
+from chatkeep.logs import logs_at
 from chatkeep.metadata import Repositories, coordination, in_memory, open_metadata
 from chatkeep.pruning import prune_forever
+from chatkeep.readiness import readiness_checks
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
+from chatkeep.storage.disk import free_bytes
+from chatkeep.storage.files import FsyncObserver
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.system import SystemClock, Uuid4Generator
+from chatkeep.usecase.count_sandbox_sessions import count_active_sandbox_sessions
 from chatkeep.usecase.interface import Clock, IdGenerator, KeyedLocks, Ports
 from chatkeep.usecase.reconcile_store import reconcile_store
 
@@ -33,14 +40,20 @@ def build_ports(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     repositories: Repositories | None = None,
+    fsync_observer: FsyncObserver | None = None,
 ) -> Ports:
+    """The production adapters on `data_dir`, with `repositories` (in memory by default);
+    `fsync_observer(seconds)` hears every fsync of the storage."""
     repositories = repositories or in_memory()
     if repositories.shared and repositories.engine is not None:
         shared = coordination(repositories.engine)
         locks: KeyedLocks = shared.locks
-        storage = FileSystemChatStorage(data_dir, shared.ledger, shared_locks=shared.locks)
+        storage = FileSystemChatStorage(
+            data_dir, shared.ledger, shared_locks=shared.locks, fsync_observer=fsync_observer
+        )
     else:
-        locks, storage = LocalKeyedLocks(), FileSystemChatStorage(data_dir)
+        locks = LocalKeyedLocks()
+        storage = FileSystemChatStorage(data_dir, fsync_observer=fsync_observer)
     return Ports(
         workspaces=repositories.workspaces,
         chats=repositories.chats,
@@ -56,16 +69,22 @@ def build_ports(
     )
 
 
-def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ApiDispatch:
+def create_app(settings: Settings | None = None, *, ports: Ports | None = None) -> ObservedApp:
+    """The app `settings` describe, on `ports` when given (else the production adapters,
+    metadata opened and migrated here: raises MetadataError when it cannot be)."""
     settings = settings or Settings()
     startup = []
+    engine = None
+    metrics = Metrics() if settings.metrics else None
     if ports is None:
         repositories = open_metadata(settings.metadata, settings.data_dir)
+        engine = repositories.engine
         ports = build_ports(
             settings.data_dir,
             default_quota_bytes=settings.quota_bytes,
             default_quota_inodes=settings.quota_inodes,
             repositories=repositories,
+            fsync_observer=None if metrics is None else metrics.observe_fsync,
         )
         if settings.metadata != "memory":  # metadata in memory starts empty: nothing to match
             # Another process may be creating a chat right now: its directory is young.
@@ -76,7 +95,27 @@ def create_app(settings: Settings | None = None, *, ports: Ports | None = None) 
         background.append(
             partial(prune_forever, ports, timedelta(seconds=settings.chat_ttl_seconds))
         )
-    return build_app(ports, api_token=settings.api_token, startup=startup, background=background)
+    if metrics is not None:
+        metrics.watch_state(
+            free_bytes=partial(free_bytes, settings.data_dir),
+            active_sessions=partial(count_active_sandbox_sessions, ports),
+        )
+    return build_app(
+        ports,
+        api_token=settings.api_token,
+        startup=startup,
+        background=background,
+        access_log=_access_log(settings),
+        metrics=metrics,
+        readiness=readiness_checks(settings.data_dir, settings.min_free_bytes, engine),
+    )
+
+
+def _access_log(settings: Settings) -> Recorder | None:
+    """The access log, when access lines are on and info lines are logged."""
+    if settings.access_log and logs_at(settings.log_level, "info"):
+        return access_log(settings.log_format)
+    return None
 
 
 async def reconcile_at_startup(ports: Ports, grace: timedelta) -> None:

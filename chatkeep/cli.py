@@ -1,4 +1,6 @@
-"""`chatkeep serve`: configuration errors are one line on stderr, never a traceback."""
+"""The `chatkeep` command: `serve` checks its configuration (one line on stderr and exit
+status 2 when it is bad, never a traceback), sets up logging, builds the app and serves it
+with uvicorn and chatkeep's guarded protocol."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import resource
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
@@ -18,9 +19,12 @@ import uvicorn
 from pydantic import ValidationError
 
 from chatkeep.app import create_app
+from chatkeep.arguments import SERVE_FIELDS, parse_args
 from chatkeep.config import Settings
 from chatkeep.http.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.logs import configure_logging
 from chatkeep.metadata import MetadataError, database_directory
+from chatkeep.storage.disk import unwritable
 from chatkeep.storage.filesystem import written_directories
 
 logger = logging.getLogger("chatkeep")
@@ -30,53 +34,10 @@ class ConfigurationError(Exception):
     pass
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="chatkeep", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", help="address to bind (CHATKEEP_HOST, default 127.0.0.1)")
-    serve.add_argument("--port", help="port to bind, 0 for any (CHATKEEP_PORT, default 8080)")
-    serve.add_argument(
-        "--data-dir", help="where the bytes live (CHATKEEP_DATA_DIR, default ./data)"
-    )
-    serve.add_argument(
-        "--quota-bytes", help="quota of a new workspace (CHATKEEP_QUOTA_BYTES, default 1 GiB)"
-    )
-    serve.add_argument(
-        "--quota-inodes",
-        help="inode quota of a new workspace: files and directories its chats may hold "
-        "(CHATKEEP_QUOTA_INODES, default 100000)",
-    )
-    serve.add_argument("--api-token", help="bearer token required on /v1 (CHATKEEP_API_TOKEN)")
-    serve.add_argument(
-        "--metadata",
-        help="where metadata lives: memory, sqlite (a file in the data directory) or a "
-        "database URL (CHATKEEP_METADATA, default sqlite)",
-    )
-    serve.add_argument(
-        "--chat-ttl",
-        dest="chat_ttl_seconds",
-        help="delete chats idle for longer than this many seconds, except those with an "
-        "active sandbox (CHATKEEP_CHAT_TTL_SECONDS, default: never)",
-    )
-    return parser.parse_args(argv)
-
-
 def load_settings(args: argparse.Namespace) -> Settings:
-    flags = {
-        name: value
-        for name in (
-            "host",
-            "port",
-            "data_dir",
-            "quota_bytes",
-            "quota_inodes",
-            "api_token",
-            "metadata",
-            "chat_ttl_seconds",
-        )
-        if (value := getattr(args, name)) is not None
-    }
+    """The settings from `args`, the environment and the defaults, once every directory
+    the server will write is known to be writable. Raises ConfigurationError."""
+    flags = {name: value for name in SERVE_FIELDS if (value := getattr(args, name)) is not None}
     try:
         settings = Settings(**flags)
     except ValidationError as error:
@@ -92,17 +53,12 @@ def load_settings(args: argparse.Namespace) -> Settings:
 
 
 def _require_writable(directory: Path, what: str) -> None:
-    """Creates `directory` if need be and a file in it, which it removes: permission bits
-    do not stop root, and a directory read-only to the server's user would otherwise show
-    only as a 500 on every write. Raises ConfigurationError, in one line, when it cannot."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=directory):
-            pass
-    except OSError as error:
-        in_the_way = directory.exists() and not directory.is_dir()
-        reason = "it is not a directory" if in_the_way else error.strerror or str(error)
-        raise ConfigurationError(f"{what} {directory} is not writable: {reason}") from None
+    """Creates `directory` if need be and a file in it: a directory read-only to the
+    server's user would otherwise show only as a 500 on every write. Raises
+    ConfigurationError, in one line, when it cannot."""
+    reason = unwritable(directory, create=True)
+    if reason is not None:
+        raise ConfigurationError(f"{what} {directory} is not writable: {reason}")
 
 
 class Server(uvicorn.Server):
@@ -152,21 +108,24 @@ def serve(settings: Settings) -> None:
         app,
         host=settings.host,
         port=settings.port,
-        http=GuardedHttpToolsProtocol.with_limits(limits),
+        # Answers the protocol gives itself (a malformed head) are logged and counted too.
+        http=GuardedHttpToolsProtocol.with_limits(limits, record=app.record),
         timeout_keep_alive=settings.keep_alive_timeout,
         lifespan="on",
         ws="none",  # no WebSocket routes: their libraries need not be loaded
-        log_level="info",
-        access_log=False,
+        log_config=None,  # uvicorn's loggers go to the root logger, in logs.py's format
+        log_level=settings.log_level,
+        access_log=False,  # chatkeep's own access log (http/access_log.py) replaces it
     )
     Server(config).run()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line `argv` (sys.argv's by default); answers the exit status."""
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     try:
         settings = load_settings(args)
+        configure_logging(settings.log_format, settings.log_level)
         serve(settings)
     except ConfigurationError as error:
         print(f"chatkeep: {error}", file=sys.stderr)

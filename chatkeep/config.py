@@ -9,8 +9,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
+from chatkeep.log_format import LogFormat
+from chatkeep.logs import LogLevel
 
 GIB = 1024**3
+MIB = 1024**2
 # At most 1,000 years: past about 2,000, "now minus the TTL" falls before year 1, which
 # datetime cannot hold (1e11 s failed every pruning run; 1e20 s and inf, start-up itself).
 MAX_CHAT_TTL_SECONDS = 1000 * 366 * 24 * 3600
@@ -41,6 +44,16 @@ class Settings(BaseSettings):
         le=MAX_CHAT_TTL_SECONDS,
         description="Prune chats idle for longer than this.",
     )
+    log_format: LogFormat = "text"
+    log_level: LogLevel = "info"
+    access_log: bool = True
+    metrics: bool = True
+    min_free_bytes: int = Field(
+        default=256 * MIB,
+        ge=0,
+        le=MAX_STORED_INTEGER,
+        description="Below this many free bytes on the data directory, /readyz answers 503.",
+    )
     head_timeout: float = Field(default=10.0, gt=0, description="Seconds to receive a head.")
     body_timeout: float = Field(default=30.0, gt=0, description="Idle seconds within a body.")
     send_timeout: float = Field(default=30.0, gt=0, description="Idle seconds while sending.")
@@ -53,3 +66,9 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower_case(cls, value: object) -> object:
+        # INFO and JSON, as operators often write them, mean info and json.
+        return value.lower() if isinstance(value, str) else value

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 # The SQL adapters are imported only when used: SQLAlchemy and Alembic cost ~30 MB of
 # resident memory and ~0.7 s of start-up that a server on in-memory metadata need not pay.
 SQLITE_FILE = "metadata.sqlite3"
+DATABASE_URL_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+ACCEPTED = (
+    "memory, sqlite (a file in the data directory), sqlite+aiosqlite:///PATH "
+    "or postgresql+asyncpg://USER:PASSWORD@HOST[:PORT]/DATABASE"
+)
 LOCK_FILE = "metadata.lock"
 
 
@@ -156,8 +161,10 @@ def open_metadata(spec: str, data_dir: Path) -> Repositories:
     """Blocking, before the server's event loop starts: open and migrate the store."""
     if spec == "memory":
         return in_memory()
-    if spec != "sqlite" and "://" not in spec:
-        raise MetadataError(f"unknown metadata store {spec!r}: memory, sqlite or a database URL")
+    if spec != "sqlite" and not spec.startswith(DATABASE_URL_SCHEMES):
+        # A URL may hold a password: only its scheme is repeated.
+        shown = spec.split("://", 1)[0] + "://…" if "://" in spec else spec
+        raise MetadataError(f"unknown metadata store {shown!r}: the accepted forms are {ACCEPTED}")
     from chatkeep.repository.sql.engine import sqlite_url
 
     url = spec

@@ -1,5 +1,6 @@
 """The application: the /v1 API served by its dispatch table, in front of a Starlette app for
-health, the OpenAPI document and the lifespan; one error table for both."""
+health, readiness, metrics, the OpenAPI document and the lifespan; one error table for both;
+request ids, the access log and the metrics around the whole."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ from starlette.routing import Route
 
 from chatkeep.http.dispatch import ApiDispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS
+from chatkeep.http.health import ReadinessCheck, health_routes
+from chatkeep.http.metrics import Metrics
+from chatkeep.http.observe import ObservedApp, Recorder
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation
 from chatkeep.http.routes import chats, content, files, history, messages, sandbox, workspace
@@ -37,13 +41,15 @@ def build_app(
     api_token: str | None = None,
     startup: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
-) -> ApiDispatch:
+    access_log: Recorder | None = None,
+    metrics: Metrics | None = None,
+    readiness: Sequence[ReadinessCheck] = (),
+) -> ObservedApp:
     """The application; `startup` steps run, in order, before the first request is
-    served, `background` tasks from then to shutdown."""
-    document = openapi_document(OPERATIONS)
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+    served, `background` tasks from then to shutdown. Every answer carries its request id;
+    each request's exchange goes to `access_log`, with `metrics` counted and served at
+    /metrics; /readyz runs the `readiness` checks (contract 1.1, "Operations")."""
+    document = openapi_document(OPERATIONS, metrics=metrics is not None)
 
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
@@ -65,11 +71,22 @@ def build_app(
     # An API answers a path it does not know with 404, not a redirect to a guess.
     service = Starlette(
         routes=[
-            Route("/healthz", healthz, methods=["GET"]),
+            *health_routes(readiness, metrics, api_token),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     service.router.redirect_slashes = False
-    return ApiDispatch(OPERATIONS, ports, service, api_token)
+    recorders: list[Recorder] = []
+    if access_log is not None:
+        recorders.append(access_log)
+    if metrics is not None:
+        recorders.append(metrics)
+    fixed_routes = frozenset(route.path for route in service.routes if isinstance(route, Route))
+    observed = ObservedApp(
+        ApiDispatch(OPERATIONS, ports, service, api_token), recorders, fixed_routes
+    )
+    if metrics is not None:
+        metrics.watch_in_flight(lambda: observed.in_flight)
+    return observed

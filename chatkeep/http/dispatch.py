@@ -16,17 +16,21 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from chatkeep.http.errors import EXCEPTION_HANDLERS
-from chatkeep.http.identity import USER_ID_KEY, Identity, is_api
+from chatkeep.http.identity import Identity, is_api
 from chatkeep.http.operation import Handler, Operation
 from chatkeep.usecase.interface import Ports
 
 _PARAMETER = re.compile(r"{(\w+)}")
+# Where the dispatch leaves the matched route's template (/v1/chats/{chat_id}) in the scope,
+# for the access log and the metrics, which must never label by the raw path.
+ROUTE_KEY = "chatkeep.route"
 
 
 class Endpoint:
     """The handlers of one path, by method."""
 
-    def __init__(self, handlers: dict[str, Handler]) -> None:
+    def __init__(self, route: str, handlers: dict[str, Handler]) -> None:
+        self.route = route
         self.handlers = handlers
         methods = set(handlers) | ({"HEAD"} if "GET" in handlers else set())
         self.allow = ", ".join(sorted(methods))
@@ -49,9 +53,9 @@ class ApiDispatch:
         by_path: dict[str, dict[str, Handler]] = {}
         for operation in operations:
             by_path.setdefault(operation.path, {})[operation.method] = operation.handler
-        self._exact = {path: Endpoint(h) for path, h in by_path.items() if "{" not in path}
+        self._exact = {path: Endpoint(path, h) for path, h in by_path.items() if "{" not in path}
         self._templated = [
-            (re.compile("^" + _PARAMETER.sub(r"(?P<\1>[^/]+)", path) + "$"), Endpoint(h))
+            (re.compile("^" + _PARAMETER.sub(r"(?P<\1>[^/]+)", path) + "$"), Endpoint(path, h))
             for path, h in by_path.items()
             if "{" in path
         ]
@@ -64,26 +68,31 @@ class ApiDispatch:
             await self._fallback(scope, receive, send)
             return
         request = Request(scope, receive)
+        # Looked up first for the route's name in logs and metrics; answered after identity.
+        endpoint = self._endpoint(scope)
         try:
-            scope[USER_ID_KEY] = self._identity.user_id(scope)
-            endpoint = self._endpoint(scope)
+            self._identity.identify(scope)
+            if endpoint is None:
+                raise HTTPException(404)
             response = await endpoint.handler(scope["method"])(request, self._ports)
         except Exception as error:
             response = await _error_response(request, error)
         await _respond(response, request, scope, receive, send)
 
-    def _endpoint(self, scope: Scope) -> Endpoint:
+    def _endpoint(self, scope: Scope) -> Endpoint | None:
         path = scope["path"]
         endpoint = self._exact.get(path)
         if endpoint is not None:
             scope["path_params"] = {}
+            scope[ROUTE_KEY] = endpoint.route
             return endpoint
         for pattern, endpoint in self._templated:
             match = pattern.match(path)
             if match:
                 scope["path_params"] = match.groupdict()
+                scope[ROUTE_KEY] = endpoint.route
                 return endpoint
-        raise HTTPException(404)
+        return None
 
 
 async def _error_response(request: Request, error: Exception) -> Response:

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from chatkeep.domain.errors import DomainError
+from chatkeep.http.request_context import current_request_id, note_error
 from chatkeep.http.schemas import ErrorBody, ErrorDetail
 
 logger = logging.getLogger("chatkeep.http")
@@ -58,7 +59,11 @@ class RequestError(Exception):
 
 
 def error_response(code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    body = ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json()
+    """The JSON error answer `{"error": {"code", "message", "request_id"}}` (contract,
+    "Errors"; 1.1, "Operations"), with the status of `code` in STATUS_BY_CODE."""
+    note_error(code)
+    detail = ErrorDetail(code=code, message=message, request_id=current_request_id())
+    body = ErrorBody(error=detail).model_dump_json()
     all_headers = dict(headers or {})
     if code in _CLOSE_AFTER:
         all_headers["Connection"] = "close"
@@ -99,7 +104,10 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 async def internal_error(request: Request, exc: Exception) -> Response:
     logger.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response("internal_error", "an unexpected error occurred; it has been logged")
+    # The log line names the request id (logs.py), as the answer does: the two meet there.
+    return error_response(
+        "internal_error", "an unexpected error occurred; it has been logged with the request id"
+    )
 
 
 EXCEPTION_HANDLERS = {

@@ -14,6 +14,9 @@ from chatkeep.http.errors import RequestError
 from chatkeep.http.ids import parse_uuid
 
 USER_ID_KEY = "chatkeep.user_id"
+# The same id as text, lower case: for the access log, which would otherwise format the
+# UUID again on every request.
+USER_TEXT_KEY = "chatkeep.user_text"
 API_PREFIX = "/v1"
 
 
@@ -21,24 +24,31 @@ class Identity:
     def __init__(self, api_token: str | None) -> None:
         self._token = None if api_token is None else api_token.encode()
 
-    def user_id(self, scope: Scope) -> UUID:
-        """The caller's user id, checked in the contract's order: the `Authorization` line
-        (given twice: 400 invalid_request, whether or not a token is configured: which one
-        would count is ambiguous, and a proxy may have checked the other), the token (401
-        unauthorized), then `X-User-Id` (401 user_id_required; given twice or not a UUID,
-        400). Raises RequestError. Contract: "Identity and access", 1.1 "Hostile trees and
-        resource limits"."""
+    def identify(self, scope: Scope) -> None:
+        """Checks the caller's token when one is configured, then its X-User-Id (contract,
+        "Identity and access", 1.1 "Hostile trees and resource limits"), and leaves the user
+        id in `scope` (USER_ID_KEY, and as text, USER_TEXT_KEY). Raises RequestError:
+        invalid_request (Authorization or X-User-Id given twice), unauthorized,
+        user_id_required or invalid_user_id."""
         headers = Headers(scope=scope)
+        self.check_token(headers)
+        text = _user_id_text(headers)
+        user_id = parse_uuid(text)
+        if user_id is None:
+            raise RequestError("invalid_user_id", "X-User-Id must be a UUID (8-4-4-4-12 hex)")
+        scope[USER_ID_KEY], scope[USER_TEXT_KEY] = user_id, text.lower()
+
+    def check_token(self, headers: Headers) -> None:
+        """Raises RequestError invalid_request when `Authorization` is given twice (whether
+        or not a token is configured: which one would count is ambiguous, and a proxy may
+        have checked the other), then unauthorized unless `headers` carry the configured
+        bearer token (compared in constant time)."""
         authorization = headers.getlist("authorization")
         if len(authorization) > 1:
             raise RequestError("invalid_request", "Authorization must be given once")
-        if self._token is not None:
-            self._check_token(authorization[0] if authorization else "")
-        return _user_id(headers)
-
-    def _check_token(self, authorization: str) -> None:
-        assert self._token is not None
-        scheme, _, credentials = authorization.partition(" ")
+        if self._token is None:
+            return
+        scheme, _, credentials = (authorization[0] if authorization else "").partition(" ")
         given = credentials.strip().encode("latin-1")
         if scheme.lower() != "bearer" or not hmac.compare_digest(given, self._token):
             raise RequestError(
@@ -50,16 +60,13 @@ def is_api(path: str) -> bool:
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
-def _user_id(headers: Headers) -> UUID:
+def _user_id_text(headers: Headers) -> str:
     values = [value.strip() for value in headers.getlist("x-user-id")]
     if len(values) > 1:
         raise RequestError("invalid_request", "X-User-Id must be given once")
     if not values or not values[0]:
         raise RequestError("user_id_required", "the X-User-Id header is required")
-    user_id = parse_uuid(values[0])
-    if user_id is None:
-        raise RequestError("invalid_user_id", "X-User-Id must be a UUID (8-4-4-4-12 hex)")
-    return user_id
+    return values[0]
 
 
 def user_id_of(request: Request) -> UUID:

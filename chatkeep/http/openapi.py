@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from chatkeep import __version__
 from chatkeep.http.errors import STATUS_BY_CODE
+from chatkeep.http.openapi_health import HEALTH_MODELS, health_paths
 from chatkeep.http.operation import Body, Operation
 from chatkeep.http.schemas import ErrorBody
 
@@ -52,8 +53,10 @@ _PRODUCERS: dict[tuple[str, str], tuple[frozenset[str], dict[str, str]]] = {
 }
 
 
-def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
-    models: set[type[BaseModel]] = {ErrorBody}
+def openapi_document(operations: Sequence[Operation], *, metrics: bool = True) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of `operations` and of /healthz, /readyz and, when
+    `metrics`, /metrics; `info.version` is the package's version (contract 1.1)."""
+    models: set[type[BaseModel]] = {ErrorBody, *HEALTH_MODELS}
     for operation in operations:
         for schema in (operation.request, *operation.responses.values()):
             if isinstance(schema, type):
@@ -69,6 +72,7 @@ def openapi_document(operations: Sequence[Operation]) -> dict[str, Any]:
             for status in operation.responses:
                 spec["responses"][str(status)]["links"] = links
         paths.setdefault(operation.path, {})[operation.method.lower()] = spec
+    paths.update(health_paths(ref_of, metrics=metrics))
     return {
         "openapi": "3.1.0",
         "info": {"title": "chatkeep", "version": __version__},

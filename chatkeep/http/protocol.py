@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from time import perf_counter
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
@@ -18,19 +18,12 @@ from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
 from chatkeep.domain.errors import ContentChangedError
+from chatkeep.http.connection_limits import ConnectionLimits
 from chatkeep.http.linger import LingerOnClose
-from chatkeep.http.server_errors import JsonErrorsProtocol, refusal
+from chatkeep.http.observe import Recorder, add_sendfile_bytes
+from chatkeep.http.refusal import refusal, refusal_request_id, refused_exchange
+from chatkeep.http.server_errors import JsonErrorsProtocol
 from chatkeep.http.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
-
-
-@dataclass(frozen=True, slots=True)
-class ConnectionLimits:
-    head_timeout: float = 10.0
-    body_timeout: float = 30.0
-    send_timeout: float = 30.0
-    max_head_bytes: int = 64 * 1024
-    max_headers: int = 100
-    max_connections: int = 1024
 
 
 class HeadTooLarge(Exception):
@@ -41,8 +34,13 @@ class ConnectionRefused(Exception):
     pass
 
 
+__all__ = ["ConnectionLimits", "GuardedHttpToolsProtocol"]
+
+
 class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
+    # Hear the answers this protocol gives without the app (the access log, the metrics).
+    recorders: ClassVar[tuple[Recorder, ...]] = ()
 
     def __init__(
         self,
@@ -60,10 +58,16 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         self._head_too_large = False
         self._over_capacity = False
         self._linger: LingerOnClose | None = None
+        self._head_started = perf_counter()
 
     @classmethod
-    def with_limits(cls, limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
-        return type(cls.__name__, (cls,), {"limits": limits})
+    def with_limits(
+        cls, limits: ConnectionLimits, record: Recorder | None = None
+    ) -> type[GuardedHttpToolsProtocol]:
+        """This protocol with `limits`; `record` hears each answer the protocol gives
+        itself (a malformed or oversized head, a timeout, too many connections)."""
+        recorders = () if record is None else (record,)
+        return type(cls.__name__, (cls,), {"limits": limits, "recorders": recorders})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -92,6 +96,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        self._head_started = perf_counter()
         self._reading_head = True
         self._head_bytes = self._partial_head_bytes = 0
         if self._timer is None:
@@ -109,12 +114,12 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        self._reading_head = False
         self._disarm()
         if self._over_capacity:
             message = f"the server holds its limit of {self.limits.max_connections} connections"
             self._refuse(HTTPStatus.SERVICE_UNAVAILABLE, "too_many_connections", message)
             raise ConnectionRefused
+        self._reading_head = False
         super().on_headers_complete()
         cycle = self.cycle
         extensions = self.scope.setdefault("extensions", {})
@@ -187,12 +192,14 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             sent = await send_file(
                 self.transport, fd, offset, count, self.limits.send_timeout, version_check
             )
-        except TransferStopped:
+        except TransferStopped as stopped:
+            add_sendfile_bytes(cycle.scope, stopped.sent)
             self._abort_response(cycle_ref)
             return
         except ContentChangedError:
             self._abort_response(cycle_ref)
             raise
+        add_sendfile_bytes(cycle.scope, sent)
         cycle.expected_content_length -= sent
 
     def _abort_response(self, cycle_ref: weakref.ref[RequestResponseCycle]) -> None:
@@ -241,7 +248,24 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         self.transport.abort()
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
-        self._write_and_drop(refusal(status, code, message))
+        self._write_and_drop(self._refusal(status, code, message))
+
+    def _refusal(self, status: HTTPStatus, code: str, message: str) -> bytes:
+        """The refusal's bytes, with the request id of the request it refuses (the
+        running one's, else the caller's from the head being read, else a new one); its
+        exchange goes to the recorders unless that request's own access line reports it."""
+        running = self.cycle is not None and not self.cycle.response_complete
+        # Only a head being read is this request's: the last one may be an older one's.
+        head = self.headers if self._reading_head else None
+        request_id, reported = refusal_request_id(
+            self.cycle.scope if running and not self._reading_head else None, head, status
+        )
+        if not reported:
+            took = perf_counter() - self._head_started
+            url = self.url if self._reading_head else b""
+            for record in self.recorders:
+                record(refused_exchange(self.parser, url, status, code, request_id, took))
+        return refusal(status, code, message, request_id)
 
     def _drop(self) -> None:
         self._disarm()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -103,6 +103,10 @@ def _parameter_schema(schema: dict[str, Any]) -> dict[str, object]:
 class ErrorDetail(BaseModel):
     code: str = Field(description="Stable snake_case error code.")
     message: str
+    request_id: str = Field(
+        description="The request's id, as in the X-Request-Id header: the caller's when it "
+        "sent one of 1-200 visible ASCII characters, else a new one."
+    )
 
 
 class ErrorBody(BaseModel):
@@ -110,7 +114,14 @@ class ErrorBody(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    checks: dict[str, str] = Field(
+        description="Each readiness check by name: 'ok', or the reason it does not hold."
+    )
 
 
 class WorkspacePut(BaseModel):

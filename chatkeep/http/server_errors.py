@@ -30,26 +30,12 @@ from typing import Any
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from chatkeep.http.schemas import ErrorBody, ErrorDetail
+from chatkeep.http.refusal import error_json, refusal
+from chatkeep.http.request_context import context_of, request_id_of
 
 _INTERNAL = "an unexpected error occurred; it has been logged"
 # A parser reason is llhttp's short English text; anything longer or odder is not shown.
 _MAX_REASON_CHARS = 80
-
-
-def error_json(code: str, message: str) -> bytes:
-    """The contract's error body, `{"error": {"code", "message"}}`, as UTF-8 JSON."""
-    return ErrorBody(error=ErrorDetail(code=code, message=message)).model_dump_json().encode()
-
-
-def refusal(status: HTTPStatus, code: str, message: str) -> bytes:
-    """A whole response, head and JSON error body, that closes the connection."""
-    body = error_json(code, message)
-    head = (
-        f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
-        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
 
 
 def parser_problem(error: httptools.HttpParserError) -> str:
@@ -79,10 +65,13 @@ def _json_500(
         cycle = cycle_ref()
         if cycle is None:
             return
-        body = error_json("internal_error", _INTERNAL)
+        context = context_of(cycle.scope)
+        request_id = request_id_of([]) if context is None else context.request_id
+        body = error_json("internal_error", _INTERNAL, request_id)
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode("ascii")),
             (b"connection", b"close"),
         ]
         await cycle.send({"type": "http.response.start", "status": 500, "headers": headers})
@@ -124,9 +113,8 @@ class JsonErrorsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """Refuse what the parser refused with a JSON 400 naming `msg`: at once when no
         response is on its way, else after the responses before it."""
-        answer = refusal(
-            HTTPStatus.BAD_REQUEST, "invalid_request", f"the request is not valid HTTP/1.1: {msg}"
-        )
+        message = f"the request is not valid HTTP/1.1: {msg}"
+        answer = self._refusal(HTTPStatus.BAD_REQUEST, "invalid_request", message)
         cycle = self.cycle
         in_body = cycle is not None and cycle.more_body
         if cycle is None or (in_body and not cycle.response_started) or self._all_answered():
@@ -158,6 +146,11 @@ class JsonErrorsProtocol(HttpToolsProtocol):
             cycle.keep_alive = False
         else:
             self._drop()
+
+    def _refusal(self, status: HTTPStatus, code: str, message: str) -> bytes:
+        """The whole answer refusing the request whose head is being read, with the
+        caller's request id when it sent one (a subclass also records it)."""
+        return refusal(status, code, message, request_id_of(self.headers))
 
     def _all_answered(self) -> bool:
         return self.cycle is not None and self.cycle.response_complete and not self.pipeline

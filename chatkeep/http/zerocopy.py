@@ -44,7 +44,12 @@ SendFile = Callable[[int, int, int, VersionCheck | None], Awaitable[None]]
 
 
 class TransferStopped(Exception):
-    """The client went away or stopped reading: the connection is to be dropped."""
+    """The client went away or stopped reading: the connection is to be dropped. `sent`
+    bytes had gone out before (for the access log)."""
+
+    def __init__(self, message: str = "", sent: int = 0) -> None:
+        super().__init__(message)
+        self.sent = sent
 
 
 @functools.cache
@@ -112,12 +117,12 @@ def _send(
                     socket_fd, file_fd, offset + sent, min(CHUNK_BYTES, zero_copy - sent)
                 )
             except BlockingIOError:
-                _wait_writable(poller, idle_seconds)
+                _wait_writable(poller, idle_seconds, sent)
                 continue
             except OSError as error:
-                raise TransferStopped(str(error)) from None
+                raise TransferStopped(str(error), sent) from None
             if done == 0:
-                raise TransferStopped("the file got shorter while it was being sent")
+                raise TransferStopped("the file got shorter while it was being sent", sent)
             sent += done
         while sent < count and not stop.is_set():
             size = min(COPY_CHUNK_BYTES, count - sent)
@@ -125,7 +130,7 @@ def _send(
             last = sent + size == count
             if len(piece) < size or (last and version_check and not version_check(file_fd)):
                 raise ContentChangedError("the file changed while it was being sent")
-            _write_all(socket_fd, piece, poller, idle_seconds, stop)
+            _write_all(socket_fd, piece, poller, idle_seconds, stop, sent)
             sent += size
         return sent
     finally:
@@ -134,18 +139,24 @@ def _send(
 
 
 def _write_all(
-    socket_fd: int, data: bytes, poller: select.poll, idle_seconds: float, stop: threading.Event
+    socket_fd: int,
+    data: bytes,
+    poller: select.poll,
+    idle_seconds: float,
+    stop: threading.Event,
+    sent_before: int,
 ) -> None:
     view = memoryview(data)
     while view and not stop.is_set():
+        sent = sent_before + len(data) - len(view)
         try:
             view = view[os.write(socket_fd, view) :]
         except BlockingIOError:
-            _wait_writable(poller, idle_seconds)
+            _wait_writable(poller, idle_seconds, sent)
         except OSError as error:
-            raise TransferStopped(str(error)) from None
+            raise TransferStopped(str(error), sent) from None
 
 
-def _wait_writable(poller: select.poll, idle_seconds: float) -> None:
+def _wait_writable(poller: select.poll, idle_seconds: float, sent: int) -> None:
     if not poller.poll(idle_seconds * 1000):
-        raise TransferStopped(f"the client read nothing for {idle_seconds} s")
+        raise TransferStopped(f"the client read nothing for {idle_seconds} s", sent)

@@ -198,6 +198,9 @@ class MirroredSandboxes:
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
         return await self._memory.list_expired(workspace_id, now)
 
+    async def count_active(self, now: datetime) -> int:
+        return await self._memory.count_active(now)
+
     @shielded
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         await self._durable.delete_by_chat_id(chat_id)

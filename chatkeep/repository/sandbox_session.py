@@ -24,6 +24,9 @@ class InMemorySandboxSessionRepository:
         chats = self._chats_by_workspace.get(workspace_id, ())
         return [s for s in map(self._by_chat.__getitem__, chats) if not s.is_active(now)]
 
+    async def count_active(self, now: datetime) -> int:
+        return sum(session.is_active(now) for session in self._by_chat.values())
+
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         session = self._by_chat.pop(chat_id, None)
         if session is not None:

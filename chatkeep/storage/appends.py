@@ -20,7 +20,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.conditions import Outcome, Preconditions
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
-from chatkeep.storage.files import APPEND_FLAGS, open_regular
+from chatkeep.storage.files import APPEND_FLAGS, fsync, open_regular
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.usage import Reservation
@@ -113,7 +113,7 @@ def append_batch(
         for spool in spools:
             spool.copy_to(fd)
         stamper.stamp(fd)
-        os.fsync(fd)
+        fsync(fd)
         after = os.fstat(fd)
     except BaseException:
         # Should the cut fail, the intent stays and start-up cuts instead.
@@ -136,7 +136,7 @@ def append_batch(
 
 def _cut_back(fd: int, size: int) -> None:
     os.ftruncate(fd, size)
-    os.fsync(fd)
+    fsync(fd)
 
 
 def _reopen_and_cut_back(chat_fd: int, before: os.stat_result) -> None:

@@ -15,7 +15,7 @@ from chatkeep.domain.conditions import Representation
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.storage.descriptors import LISTING_DESCRIPTORS, shared_budget
 from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
-from chatkeep.storage.files import READ_FLAGS, fsync_dir, lstat_entry, open_regular
+from chatkeep.storage.files import READ_FLAGS, fsync, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.publish import Install, publish_all
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
 from chatkeep.usecase.interface import HashedFile, ScannedFile
@@ -90,7 +90,7 @@ def _finish(temp_dir_fd: int, spool: Spool, stamper: MtimeStamper) -> str:
         if taken is None:
             spool.copy_to(fd)
         stamper.stamp(fd)
-        os.fsync(fd)
+        fsync(fd)
     except BaseException:
         discard_temp_file(temp_dir_fd, fd, temp_name)
         raise

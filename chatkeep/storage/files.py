@@ -5,8 +5,9 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from time import perf_counter
 
 from chatkeep.domain.errors import InsufficientStorageError
 
@@ -54,8 +55,37 @@ def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
         view = view[written:]
 
 
+FsyncObserver = Callable[[float], None]
+# Who wants to know how long each fsync takes (the metrics): fsync durations are the
+# disk's, the same for every storage of the process, and the blocking functions below run
+# in worker threads far from any storage object, so the observers are the process's.
+_fsync_observers: list[FsyncObserver] = []
+
+
+def observe_fsyncs(observer: FsyncObserver) -> None:
+    """Calls `observer(seconds)` after every fsync of the storage, from the thread that
+    made it, until `stop_observing_fsyncs(observer)`."""
+    _fsync_observers.append(observer)
+
+
+def stop_observing_fsyncs(observer: FsyncObserver) -> None:
+    """Stops calling `observer`; nothing happens when it was not observing."""
+    if observer in _fsync_observers:
+        _fsync_observers.remove(observer)
+
+
+def fsync(fd: int) -> None:
+    """os.fsync(fd), its duration reported to the observers. Raises OSError."""
+    started = perf_counter()
+    os.fsync(fd)
+    if _fsync_observers:
+        elapsed = perf_counter() - started
+        for observer in tuple(_fsync_observers):
+            observer(elapsed)
+
+
 def fsync_dir(dir_fd: int) -> None:
-    os.fsync(dir_fd)
+    fsync(dir_fd)
 
 
 @contextmanager

@@ -34,7 +34,13 @@ from chatkeep.locks import LocalKeyedLocks
 from chatkeep.storage import attachments, history, inventory, processes, removal
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
-from chatkeep.storage.files import DIR_FLAGS, disk_full_is_domain_error
+from chatkeep.storage.files import (
+    DIR_FLAGS,
+    FsyncObserver,
+    disk_full_is_domain_error,
+    observe_fsyncs,
+    stop_observing_fsyncs,
+)
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
@@ -71,8 +77,12 @@ class FileSystemChatStorage:
         ledger: Callable[[Counter], Ledger] | None = None,
         *,
         shared_locks: KeyedLocks | None = None,
+        fsync_observer: FsyncObserver | None = None,
     ) -> None:
+        """`fsync_observer(seconds)`, when given, hears the duration of every fsync while
+        the storage is started (the metrics); it is called from worker threads."""
         self._root = data_dir.resolve()
+        self._fsync_observer = fsync_observer
         self._workspaces, self._tmp, self._journal_dir, self._processes = (
             self._root / name for name in SUBDIRECTORIES
         )
@@ -87,6 +97,8 @@ class FileSystemChatStorage:
         self._drains: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        if self._fsync_observer is not None:
+            observe_fsyncs(self._fsync_observer)
         await anyio.to_thread.run_sync(self._start)
         await self._ledger.start()
 
@@ -122,6 +134,8 @@ class FileSystemChatStorage:
         AppendJournal(journal_fd).recover(self._try_open_chat_dir)
 
     async def close(self) -> None:
+        if self._fsync_observer is not None:
+            stop_observing_fsyncs(self._fsync_observer)
         await self._ledger.close()
         if self._tmp_fd >= 0:
             os.close(self._tmp_fd)

@@ -13,7 +13,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of, last_modified_of
-from chatkeep.storage.files import READ_FLAGS, lstat_entry, open_regular
+from chatkeep.storage.files import READ_FLAGS, fsync, lstat_entry, open_regular
 from chatkeep.storage.publish import publish_all
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.removal import remove_entry
@@ -68,7 +68,7 @@ def write_new_history(
                 _copy_old_history(chat_fd, fd)
             spool.copy_to(fd)
         stamper.stamp(fd)
-        os.fsync(fd)
+        fsync(fd)
         written = os.fstat(fd)
     except BaseException:
         discard_temp_file(temp_dir_fd, fd, name)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from uuid import UUID
 
 from chatkeep.domain.chat import HISTORY_FILE_NAME
-from chatkeep.storage.files import NEW_FILE_FLAGS, write_all
+from chatkeep.storage.files import NEW_FILE_FLAGS, fsync, write_all
 
 OpenChatDir = Callable[[UUID, UUID], int | None]
 
@@ -92,7 +92,7 @@ def _cut_back(open_chat_dir: OpenChatDir, entry: dict[str, object]) -> int:
         if not (stat.S_ISREG(info.st_mode) and same_file and info.st_size > size):
             return 0
         os.ftruncate(fd, size)
-        os.fsync(fd)
+        fsync(fd)
         return 1
     finally:
         os.close(fd)

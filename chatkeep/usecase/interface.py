@@ -116,6 +116,11 @@ class SandboxSessionRepository(Protocol):
         """The workspace's sessions whose lease ended at or before `now`."""
         ...
 
+    async def count_active(self, now: datetime) -> int:
+        """How many sessions, of every workspace, are active at `now`: without a lease, or
+        with one that ends after `now`."""
+        ...
+
     async def delete_by_chat_id(self, chat_id: UUID) -> None: ...
 
 

@@ -233,6 +233,21 @@ async def test_sandbox_sessions_one_per_chat_and_expiry(repos: Repositories) -> 
     assert await repos.sandboxes.get_by_chat_id(chat_a) is None
 
 
+async def test_active_sandbox_sessions_are_counted_across_workspaces(repos: Repositories) -> None:
+    """count_active answers the sessions of every workspace without a lease or whose
+    lease ends after the instant asked (for the metrics): an ended lease or a deleted
+    session is not counted."""
+    lasting = SandboxSession("a", uuid.uuid4(), uuid.uuid4(), T0, None)
+    ending = SandboxSession("b", uuid.uuid4(), uuid.uuid4(), T0, T0 + timedelta(seconds=10))
+    assert await repos.sandboxes.count_active(T0) == 0
+    await repos.sandboxes.save(lasting)
+    await repos.sandboxes.save(ending)
+    assert await repos.sandboxes.count_active(T0 + timedelta(seconds=9)) == 2
+    assert await repos.sandboxes.count_active(T0 + timedelta(seconds=10)) == 1
+    await repos.sandboxes.delete_by_chat_id(lasting.chat_id)
+    assert await repos.sandboxes.count_active(T0) == 1
+
+
 def file_at(chat_id: uuid.UUID, name: str, at: datetime) -> ChatFile:
     return ChatFile(uuid.uuid4(), chat_id, ChatAttachmentName(name), None, 1, "ab" * 32, at)
 

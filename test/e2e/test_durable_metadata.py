@@ -28,9 +28,18 @@ def snapshot(client: httpx.Client) -> dict[str, object]:
             "messages": client.get(f"{base}/messages").json(),
             "files": files,
             "contents": [client.get(f"{base}/files/{f['file_id']}/content").content for f in files],
-            "sandbox": client.get(f"{base}/sandbox").json(),
+            "sandbox": _without_request_id(client.get(f"{base}/sandbox").json()),
         }
     return seen
+
+
+def _without_request_id(body: dict[str, object]) -> dict[str, object]:
+    """An answer as the store decides it: an error body's request id is the request's own
+    (contract 1.1, "Operations"), different on every request."""
+    error = body.get("error")
+    if isinstance(error, dict):
+        return {"error": {key: value for key, value in error.items() if key != "request_id"}}
+    return body
 
 
 def serve_command(data_dir: Path, metadata: str) -> list[str]:

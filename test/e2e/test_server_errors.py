@@ -122,6 +122,20 @@ def test_each_request_the_parser_refuses_is_a_json_400(live: RunningServer, shap
     error = json.loads(body)["error"]
     assert error["code"] == "invalid_request"
     assert reason in error["message"]
+    assert headers["x-request-id"] == error["request_id"] != ""
+
+
+def test_a_refused_head_keeps_the_callers_request_id(live: RunningServer) -> None:
+    """The parser refuses a head after reading the caller's X-Request-Id: its JSON 400
+    names that id, in the body and in X-Request-Id, so the caller can find it in the log."""
+    data = (
+        b"POST /healthz HTTP/1.1\r\n" + HOST + b"X-Request-Id: smuggle-1\r\n"
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    )
+    ((status, headers, body),) = responses(exchange(live, data))
+    assert (status, headers["x-request-id"]) == (400, "smuggle-1")
+    assert json.loads(body)["error"]["request_id"] == "smuggle-1"
+    assert "smuggle-1" in live.log
 
 
 @pytest.mark.parametrize(

@@ -65,6 +65,14 @@ async def open_database(url: str) -> AsyncEngine:
     return engine
 
 
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database, for the readiness check: reads Alembic's revision
+    from the store's own table rather than `SELECT 1`, which a SQLite connection answers
+    without reading its file. Raises whatever the driver raises when it cannot."""
+    async with engine.connect() as connection:
+        await connection.execute(select(alembic_version.c.version_num))
+
+
 def _pool(url: str) -> dict[str, int]:
     if url.startswith("sqlite"):
         # One writer and, mirrored, few readers: each connection is a thread and a page

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BigInteger, bindparam, delete, select
+from sqlalchemy import BigInteger, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatkeep.domain.sandbox import SandboxSession
@@ -31,6 +31,11 @@ class SqlSandboxSessionRepository:
         async with self._engine.connect() as connection:
             return [session_of_row(row) for row in await connection.execute(_EXPIRED, parameters)]
 
+    async def count_active(self, now: datetime) -> int:
+        async with self._engine.connect() as connection:
+            count = await connection.scalar(_ACTIVE, {"now": to_micros(now)})
+            return int(count or 0)
+
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
         await self._commits.run(executing(_DELETE, {"key": str(chat_id)}))
 
@@ -42,6 +47,13 @@ _EXPIRED = select(sandbox_sessions).where(
     sandbox_sessions.c.workspace_id == bindparam("workspace"),
     sandbox_sessions.c.expires_at.is_not(None),
     sandbox_sessions.c.expires_at <= bindparam("now", type_=BigInteger),
+)
+
+_ACTIVE = select(func.count()).where(
+    or_(
+        sandbox_sessions.c.expires_at.is_(None),
+        sandbox_sessions.c.expires_at > bindparam("now", type_=BigInteger),
+    )
 )
 
 

@@ -89,9 +89,13 @@ async def answers_nothing(scope: Scope, receive: Receive, send: Send) -> None:
 @pytest.mark.parametrize("app", [raises, answers_nothing], ids=["raises", "answers-nothing"])
 async def test_the_servers_own_500_is_json(app: ASGIApp) -> None:
     """An application that raises before answering, or returns without an answer, gets
-    uvicorn's 500, now JSON internal_error (it was text/plain "Internal Server Error")."""
+    uvicorn's 500, now JSON internal_error (it was text/plain "Internal Server Error"),
+    with a request id in the body and in X-Request-Id."""
     async with serving(app) as url, httpx.AsyncClient(base_url=url) as client:
         response = await client.get("/")
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["error"]["code"] == "internal_error"
+    error = response.json()["error"]
+    assert error["code"] == "internal_error"
+    assert len(error["request_id"]) == 32
+    assert response.headers["x-request-id"] == error["request_id"]
