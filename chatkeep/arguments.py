@@ -26,6 +26,7 @@ SERVE_FIELDS = (
     "port",
     "data_dir",
     "quota_bytes",
+    "quota_inodes",
     "api_token",
     "metadata",
     "chat_ttl_seconds",
@@ -63,6 +64,11 @@ def _serve_arguments(serve: argparse.ArgumentParser) -> None:
     add("--port", help="port to bind, 0 for any (CHATKEEP_PORT, default 8080)")
     add("--data-dir", help="where the bytes live (CHATKEEP_DATA_DIR, default ./data)")
     add("--quota-bytes", help="quota of a new workspace (CHATKEEP_QUOTA_BYTES, default 1 GiB)")
+    add(
+        "--quota-inodes",
+        help="inode quota of a new workspace: files and directories its chats may hold "
+        "(CHATKEEP_QUOTA_INODES, default 100000)",
+    )
     add("--api-token", help="bearer token required on /v1 and /metrics (CHATKEEP_API_TOKEN)")
     add(
         "--metadata",

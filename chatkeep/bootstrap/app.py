@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, ports: Ports | None = None) 
         ports = build_ports(
             settings.data_dir,
             default_quota_bytes=settings.quota_bytes,
+            default_quota_inodes=settings.quota_inodes,
             repositories=repositories,
             fsync_observer=None if metrics is None else metrics.observe_fsync,
         )

@@ -7,6 +7,7 @@ from functools import partial
 from pathlib import Path
 
 from chatkeep.bootstrap.metadata import Repositories, in_memory
+from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
 from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.local.system import SystemClock, Uuid4Generator
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
@@ -19,6 +20,7 @@ def build_ports(
     data_dir: Path,
     *,
     default_quota_bytes: int,
+    default_quota_inodes: int = DEFAULT_QUOTA_INODES,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
     repositories: Repositories | None = None,
@@ -56,4 +58,5 @@ def build_ports(
         ids=ids or Uuid4Generator(),
         clock=clock or SystemClock(),
         default_quota_bytes=default_quota_bytes,
+        default_quota_inodes=default_quota_inodes,
     )

@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from chatkeep.bootstrap.logs import LogLevel
 from chatkeep.domain.limits import MAX_STORED_INTEGER
+from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES
 from chatkeep.http.log_format import LogFormat
 
 GIB = 1024**3
@@ -26,6 +27,12 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     quota_bytes: int = Field(
         default=GIB, ge=0, le=MAX_STORED_INTEGER, description="The quota of a new workspace."
+    )
+    quota_inodes: int = Field(
+        default=DEFAULT_QUOTA_INODES,
+        ge=0,
+        le=MAX_STORED_INTEGER,
+        description="The inode quota of a new workspace (files and directories).",
     )
     api_token: str | None = None
     metadata: str = Field(

@@ -27,14 +27,18 @@ class WorkspaceNotFoundError(DomainError):
 class WorkspaceQuotaExceededError(DomainError):
     code = "workspace_quota_exceeded"
 
-    def __init__(self, workspace_id: UUID, quota_bytes: int, needed_bytes: int) -> None:
+    def __init__(
+        self, workspace_id: UUID, quota_bytes: int, needed_bytes: int, *, unit: str = "bytes"
+    ) -> None:
+        """`unit` is what the quota counts: "bytes", or "inodes" (entries on disk)."""
         super().__init__(
-            f"the write needs {needed_bytes} more bytes than the workspace quota "
-            f"of {quota_bytes} bytes leaves"
+            f"the write needs {needed_bytes} more {unit} than the workspace quota "
+            f"of {quota_bytes} {unit} leaves"
         )
         self.workspace_id = workspace_id
         self.quota_bytes = quota_bytes
         self.needed_bytes = needed_bytes
+        self.unit = unit
 
 
 class InsufficientStorageError(DomainError):

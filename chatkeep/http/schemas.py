@@ -47,6 +47,7 @@ def _whole_number(value: object) -> int:
 # "Limits of values"). The bounds come before the validator so that the JSON schema shows
 # them as `minimum` and `maximum`: the document states the very bounds that are checked.
 QuotaBytes = Annotated[int, Field(ge=0, le=MAX_STORED_INTEGER), BeforeValidator(_whole_number)]
+QuotaInodes = Annotated[int, Field(ge=0, le=MAX_STORED_INTEGER), BeforeValidator(_whole_number)]
 LeaseSeconds = Annotated[int, Field(ge=1, le=MAX_LEASE_SECONDS), BeforeValidator(_whole_number)]
 
 
@@ -127,6 +128,7 @@ class WorkspacePut(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     quota_bytes: QuotaBytes | None = None
+    quota_inodes: QuotaInodes | None = None
 
 
 class WorkspaceOut(BaseModel):
@@ -135,6 +137,11 @@ class WorkspaceOut(BaseModel):
     created_at: Timestamp
     quota_bytes: int
     used_bytes: int
+    quota_inodes: int = Field(description="Most files and directories its chats may hold.")
+    used_inodes: int = Field(
+        description="Files and directories under its chat directories, chat directories "
+        "included, a hard-linked file once."
+    )
 
     @classmethod
     def of(cls, workspace: Workspace, usage: WorkspaceUsage) -> WorkspaceOut:
@@ -144,6 +151,8 @@ class WorkspaceOut(BaseModel):
             created_at=workspace.created_at,
             quota_bytes=usage.quota_bytes,
             used_bytes=usage.used_bytes,
+            quota_inodes=usage.quota_inodes,
+            used_inodes=usage.used_inodes,
         )
 
 

@@ -31,6 +31,9 @@ class Entry:
     regular: bool
     # Bytes that replacing or removing it frees: none while another hard link holds them.
     freed: int
+    # Inodes that removing it frees: one, unless it is a directory (never removed as an
+    # attachment) or another hard link holds it.
+    freed_inodes: int = 0
     # The regular file's validators, for an upload's preconditions; None for anything else.
     version: Representation | None = None
 
@@ -45,10 +48,16 @@ def entry(chat_fd: int, name: str) -> Entry:
     info = lstat_entry(chat_fd, name)
     if info is None:
         return Entry(exists=False, regular=False, freed=0)
+    last = 1 if info.st_nlink == 1 and not stat.S_ISDIR(info.st_mode) else 0
     if not stat.S_ISREG(info.st_mode):
-        return Entry(exists=True, regular=False, freed=0)
+        return Entry(exists=True, regular=False, freed=0, freed_inodes=last)
     freed = info.st_size if info.st_nlink == 1 else 0
-    return Entry(exists=True, regular=True, freed=freed, version=representation_of(info))
+    return Entry(True, True, freed, last, representation_of(info))
+
+
+def new_inodes(current: Entry) -> int:
+    """Inodes that publishing a file over `current` (missing, or a regular file) adds."""
+    return 1 - current.freed_inodes
 
 
 def publish(
@@ -142,15 +151,15 @@ def hash_files(chat_fd: int, names: list[str]) -> list[HashedFile | None]:
     return [hash_file(chat_fd, name) for name in names]
 
 
-def remove(chat_fd: int, name: str) -> int:
+def remove(chat_fd: int, name: str) -> tuple[int, int]:
     """Unlink `name` unless it is a directory (a sandbox's, not an attachment); answer the
-    bytes freed."""
+    bytes and the inodes freed."""
     found = entry(chat_fd, name)
     if not found.exists:
-        return 0
+        return 0, 0
     try:
         os.unlink(name, dir_fd=chat_fd)
     except (IsADirectoryError, FileNotFoundError):
-        return 0
+        return 0, 0
     fsync_dir(chat_fd)
-    return found.freed
+    return found.freed, found.freed_inodes

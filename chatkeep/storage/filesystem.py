@@ -25,16 +25,16 @@ from uuid import UUID
 
 import anyio.to_thread
 
-from chatkeep.domain.chat import HISTORY_FILE_NAME, ChatAttachmentName
+from chatkeep.domain.chat import ChatAttachmentName
 from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.errors import ChatNotFoundError, PreconditionFailedError
 from chatkeep.domain.history import HistoryVersion
+from chatkeep.domain.workspace import Usage
 from chatkeep.storage import attachments, history, inventory, processes, removal
 from chatkeep.storage.appends import PendingAppend, append_batch, next_batch
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import (
     DIR_FLAGS,
-    NEW_FILE_FLAGS,
     FsyncObserver,
     disk_full_is_domain_error,
     observe_fsyncs,
@@ -57,6 +57,8 @@ from chatkeep.usecase.interface import (
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024
+# What a new chat takes of the inode quota: its directory and its history.
+CHAT_INODES = 2
 # The directories of the data directory the storage writes in: chat directories, temp
 # files, append intents, and each process's own (replicas).
 SUBDIRECTORIES = ("workspaces", "tmp", "journal", "processes")
@@ -165,7 +167,10 @@ class FileSystemChatStorage:
     async def workspace_used_bytes(self, workspace_id: UUID) -> int:
         return await self._ledger.used_bytes(workspace_id)
 
-    async def _count_workspace(self, workspace_id: UUID) -> int:
+    async def workspace_usage(self, workspace_id: UUID) -> Usage:
+        return await self._ledger.usage(workspace_id)
+
+    async def _count_workspace(self, workspace_id: UUID) -> Usage:
         # Alone: a write between putting its bytes on disk and adding them to the usage
         # would be counted twice, once by the walk and once by its own addition.
         async with self._chat_locks.hold(_usage_lock(workspace_id)):
@@ -176,31 +181,32 @@ class FileSystemChatStorage:
         usage, so that no walk of the disk counts one without the other."""
         return self._chat_locks.hold_shared(_usage_lock(workspace_id))
 
-    def _count_tree(self, workspace_id: UUID) -> int:
+    def _count_tree(self, workspace_id: UUID) -> Usage:
         try:
             fd = os.open(self._workspaces / str(workspace_id) / "chats", DIR_FLAGS)
         except FileNotFoundError:
-            return 0
+            return Usage(0, 0)
         try:
-            return measure(fd).bytes
+            # One walk of every chat directory: a file linked into two chats counts once.
+            size = measure(fd)
         finally:
             os.close(fd)
+        return Usage(size.bytes, size.entries)
 
     # Chats
 
-    async def create_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
-        await self._run(partial(self._create_chat, self.chat_dir(workspace_id, chat_id)))
-
-    def _create_chat(self, path: Path) -> None:
-        # No fsync: while metadata lives in memory a crash forgets the chat anyway, and a
-        # history.md that did not survive reads as empty. Durable metadata will make the
-        # database the record of a chat's existence and repair its directory at start-up.
-        path.mkdir()
-        chat_fd = os.open(path, DIR_FLAGS)
+    async def create_chat(
+        self, workspace_id: UUID, chat_id: UUID, *, quota_inodes: int | None = None
+    ) -> None:
+        reservation = await self._ledger.reserve(workspace_id, 0, quota_inodes=quota_inodes)
         try:
-            os.close(os.open(HISTORY_FILE_NAME, NEW_FILE_FLAGS, 0o666, dir_fd=chat_fd))
+            await reservation.require_inodes(CHAT_INODES)
+            async with self._changing_usage(workspace_id):
+                path = self.chat_dir(workspace_id, chat_id)
+                await self._run(partial(inventory.create_chat_dir, path))
+                await reservation.commit(0, CHAT_INODES)
         finally:
-            os.close(chat_fd)
+            await reservation.release()
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
         async with (
@@ -212,7 +218,7 @@ class FileSystemChatStorage:
             if removed is None:  # part of it is left in tmp/: count what is left in place
                 await self._ledger.forget(workspace_id)
             else:
-                await self._ledger.add(workspace_id, -removed.bytes)
+                await self._ledger.add(workspace_id, -removed.bytes, -removed.entries)
 
     def _trash(self, parent: Path, name: str, counted: bool) -> TreeSize | None:
         return removal.trash(parent, name, self._tmp_fd, counted=counted)
@@ -319,7 +325,8 @@ class FileSystemChatStorage:
             await staged.reservation.require(staged.spool.size - current.freed)
             async with self._changing_usage(workspace_id):
                 written = await self._write_new_history(workspace_id, chat_id, staged.spool, False)
-                await staged.reservation.commit(written.st_size - current.freed)
+                delta = written.st_size - current.freed
+                await staged.reservation.commit(delta, current.new_inodes)
             return history.version_of(written)
 
     async def append_staged_history(self, staged_history: StagedBody) -> HistoryVersion:
@@ -407,7 +414,8 @@ class FileSystemChatStorage:
             await pending.reservation.require(pending.spool.size + kept - current.freed)
             async with self._changing_usage(workspace_id):
                 written = await self._write_new_history(workspace_id, chat_id, pending.spool, True)
-                await pending.reservation.commit(written.st_size - current.freed)
+                delta = written.st_size - current.freed
+                await pending.reservation.commit(delta, current.new_inodes)
         except Exception as error:
             await pending.fail(error)
             return
@@ -435,12 +443,16 @@ class FileSystemChatStorage:
         quota_bytes: int,
         expected_size: int | None,
         check: UploadCheck | None = None,
+        quota_inodes: int | None = None,
     ) -> StagedFile:
         current = await self._entry(workspace_id, chat_id, name.value)
         current.require_replaceable(name.value)
-        reservation = await self._ledger.reserve(workspace_id, quota_bytes, current.freed)
+        reservation = await self._ledger.reserve(
+            workspace_id, quota_bytes, current.freed, quota_inodes=quota_inodes
+        )
         spool = Spool(self._tmp_fd, MEMORY_SPOOL_BYTES, hashed=True)
         try:
+            await reservation.require_inodes(attachments.new_inodes(current))
             if expected_size is not None:
                 await reservation.expect(expected_size)
             if check is not None:
@@ -470,11 +482,13 @@ class FileSystemChatStorage:
                 if check is not None:
                     check(file.name, current.version)
                 await file.reservation.require(file.size_bytes - current.freed)
+                await file.reservation.require_inodes(attachments.new_inodes(current))
             spools = [(file.name.value, file.spool) for file in staged]
             async with self._changing_usage(workspace_id):
                 etags = await self._publish(workspace_id, chat_id, spools)
                 for file, current in zip(staged, entries, strict=True):
-                    await file.reservation.commit(file.size_bytes - current.freed)
+                    added = attachments.new_inodes(current)
+                    await file.reservation.commit(file.size_bytes - current.freed, added)
         return etags
 
     async def _publish(
@@ -513,8 +527,10 @@ class FileSystemChatStorage:
             self._changing_usage(workspace_id),
         ):
             remove = partial(attachments.remove, name=name.value)
-            freed = await self._run(partial(self._in_chat_dir, workspace_id, chat_id, remove))
-            await self._ledger.add(workspace_id, -freed)
+            freed, inodes = await self._run(
+                partial(self._in_chat_dir, workspace_id, chat_id, remove)
+            )
+            await self._ledger.add(workspace_id, -freed, -inodes)
 
     def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
         return str(self.chat_dir(workspace_id, chat_id))
@@ -537,9 +553,9 @@ class FileSystemChatStorage:
         )
         return [hashed[i % count][i // count] for i in range(len(names))]
 
-    async def recount_usage(self, workspace_id: UUID) -> int:
+    async def recount_usage(self, workspace_id: UUID) -> Usage:
         await self._ledger.forget(workspace_id)
-        return await self._ledger.used_bytes(workspace_id)
+        return await self._ledger.usage(workspace_id)
 
     async def list_workspace_dirs(self) -> list[StoredDir]:
         return await self._run(partial(inventory.subdirs, self._workspaces))

@@ -31,6 +31,10 @@ class HistoryState:
     regular: bool
     # Bytes that replacing the file frees: none while another hard link holds them.
     freed: int
+    # Inodes that replacing it adds: one where nothing is, or where another link keeps
+    # the old one. (A planted directory's entries, which a write removes, are not
+    # subtracted: usage over-counts them until the next recount.)
+    new_inodes: int = 0
 
     @property
     def appendable(self) -> bool:
@@ -39,10 +43,13 @@ class HistoryState:
 
 def history_state(chat_fd: int) -> HistoryState:
     info = lstat_entry(chat_fd, HISTORY_FILE_NAME)
-    if info is None or not stat.S_ISREG(info.st_mode):
-        return HistoryState(ABSENT, regular=False, freed=0)
+    if info is None:
+        return HistoryState(ABSENT, regular=False, freed=0, new_inodes=1)
+    kept = 1 if info.st_nlink > 1 and not stat.S_ISDIR(info.st_mode) else 0
+    if not stat.S_ISREG(info.st_mode):
+        return HistoryState(ABSENT, regular=False, freed=0, new_inodes=kept)
     freed = info.st_size if info.st_nlink == 1 else 0
-    return HistoryState(version_of(info), regular=True, freed=freed)
+    return HistoryState(version_of(info), regular=True, freed=freed, new_inodes=kept)
 
 
 def version_of(info: os.stat_result) -> HistoryVersion:

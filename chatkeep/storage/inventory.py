@@ -81,3 +81,17 @@ def restore_chat(path: Path) -> bool:
     finally:
         os.close(chat_fd)
     return made
+
+
+def create_chat_dir(path: Path) -> None:
+    """Make a new chat's directory and its empty history (CHAT_INODES: two entries).
+    Raises FileNotFoundError when the workspace directory is gone, FileExistsError when
+    the chat directory exists."""
+    # No fsync: durable metadata is the record of a chat's existence, and start-up
+    # reconciliation makes a chat directory or a history that did not survive again.
+    path.mkdir()
+    chat_fd = os.open(path, DIR_FLAGS)
+    try:
+        os.close(os.open(HISTORY_FILE_NAME, NEW_FILE_FLAGS, 0o666, dir_fd=chat_fd))
+    finally:
+        os.close(chat_fd)

@@ -120,7 +120,9 @@ class _Removal(Walk):
         except OSError as error:
             self._failed(error)
             return True
-        if info is not None and self.tally is not None:
+        # Counted only as its last link goes: a file also linked from outside the tree
+        # (another chat) frees nothing, and a pair inside it is counted once.
+        if info is not None and self.tally is not None and info.st_nlink <= 1:
             self.tally.add(info)
         return True
 
@@ -140,8 +142,9 @@ def remove_entry(
     """Remove `name` in the open directory `parent_fd` and, if it is a directory,
     everything below it, at any depth; a missing `name` is fine.
 
-    With `counted`, answers what was removed (TreeSize: bytes of regular files and
-    entries, each inode once, `name` included); else TreeSize(0, 0). Blocks until the
+    With `counted`, answers what was freed (TreeSize: bytes of regular files and
+    entries, each inode once, `name` included; a file that a link outside the tree still
+    holds frees nothing); else TreeSize(0, 0). Blocks until the
     budget (the process's by default) grants a walk's descriptors. When something cannot
     be removed, removes all else it can, then raises the first OSError met: EPERM or
     EACCES where a mode cannot be changed (not the owner, not root) or for an immutable

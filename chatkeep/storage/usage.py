@@ -1,8 +1,9 @@
 """Per-workspace usage and the quota's reservations.
 
-`used` is the bytes published in a workspace's chat directories; claims are the
-bytes of writes still in flight. A write reserves before its bytes land, so
-concurrent writes can never take a workspace over its quota together.
+`used` is the bytes and the inodes (entries) published in a workspace's chat
+directories; claims are those of writes still in flight. A write reserves before its
+bytes or entries land, so concurrent writes can never take a workspace over either
+quota together.
 
 `UsageLedger` keeps both in memory, for one process: a quota check costs O(1) on the
 event loop, and only the initial count walks the disk. Several processes sharing a
@@ -17,20 +18,26 @@ from typing import Protocol
 from uuid import UUID
 
 from chatkeep.domain.errors import WorkspaceQuotaExceededError
+from chatkeep.domain.workspace import Usage
 
-Counter = Callable[[UUID], Awaitable[int]]
+Counter = Callable[[UUID], Awaitable[Usage]]
 
 
 class Claim(Protocol):
-    """One write's claim on one workspace's quota."""
+    """One write's claim on one workspace's quotas: bytes, and inodes (entries)."""
 
     async def claim(self, size: int, *, exact: bool) -> None:
         """Hold `size` bytes; growth must fit the quota. Unless `exact`, the claim may be
         taken larger than asked, for growth still to come."""
         ...
 
-    async def settle(self, delta: int) -> None:
-        """Drop the claim and add `delta` to the workspace's usage."""
+    async def claim_inodes(self, count: int) -> None:
+        """Hold `count` inodes, the entries the write will create; growth must fit the
+        inode quota (WorkspaceQuotaExceededError, unit "inodes")."""
+        ...
+
+    async def settle(self, delta: int, inodes: int = 0) -> None:
+        """Drop the claim and add `delta` bytes and `inodes` entries to the usage."""
         ...
 
     async def release(self) -> None:
@@ -43,27 +50,42 @@ class Ledger(Protocol):
 
     async def close(self) -> None: ...
 
+    async def usage(self, workspace_id: UUID) -> Usage:
+        """The workspace's bytes and inodes, counted on disk when not known."""
+        ...
+
     async def used_bytes(self, workspace_id: UUID) -> int: ...
 
     async def forget(self, workspace_id: UUID) -> None:
         """Drop the count; the next read walks the disk again."""
         ...
 
-    async def add(self, workspace_id: UUID, delta: int) -> None: ...
+    async def add(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        """Add `delta` bytes and `inodes` entries to the usage (negative: freed)."""
+        ...
 
     async def reserve(
-        self, workspace_id: UUID, quota_bytes: int, credit: int = 0
-    ) -> Reservation: ...
+        self,
+        workspace_id: UUID,
+        quota_bytes: int,
+        credit: int = 0,
+        *,
+        quota_inodes: int | None = None,
+    ) -> Reservation:
+        """A reservation against the quotas; without `quota_inodes`, inode claims are
+        never refused (a write that creates no entry, or is not refused for them)."""
+        ...
 
 
 class UsageLedger:
     def __init__(self, count_on_disk: Counter) -> None:
         self._count_on_disk = count_on_disk
-        self._used: dict[UUID, int] = {}
+        self._used: dict[UUID, Usage] = {}
         self._claimed: dict[UUID, int] = {}
+        self._claimed_inodes: dict[UUID, int] = {}
         self._generation: dict[UUID, int] = {}
 
-    async def used_bytes(self, workspace_id: UUID) -> int:
+    async def usage(self, workspace_id: UUID) -> Usage:
         while workspace_id not in self._used:
             generation = self._generation.get(workspace_id, 0)
             counted = await self._count_on_disk(workspace_id)
@@ -71,6 +93,9 @@ class UsageLedger:
             if self._generation.get(workspace_id, 0) == generation:
                 self._used.setdefault(workspace_id, counted)
         return self._used[workspace_id]
+
+    async def used_bytes(self, workspace_id: UUID) -> int:
+        return (await self.usage(workspace_id)).bytes
 
     async def start(self) -> None:
         pass
@@ -82,51 +107,85 @@ class UsageLedger:
         self._used.pop(workspace_id, None)
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
 
-    async def add(self, workspace_id: UUID, delta: int) -> None:
-        self.add_now(workspace_id, delta)
+    async def add(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        self.add_now(workspace_id, delta, inodes)
 
-    def add_now(self, workspace_id: UUID, delta: int) -> None:
+    def add_now(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
-        if workspace_id in self._used:
-            self._used[workspace_id] = max(0, self._used[workspace_id] + delta)
+        used = self._used.get(workspace_id)
+        if used is not None:
+            self._used[workspace_id] = Usage(
+                max(0, used.bytes + delta), max(0, used.inodes + inodes)
+            )
 
     def claimed_bytes(self, workspace_id: UUID) -> int:
         return self._claimed.get(workspace_id, 0)
 
-    async def reserve(self, workspace_id: UUID, quota_bytes: int, credit: int = 0) -> Reservation:
-        await self.used_bytes(workspace_id)
-        return Reservation(_LocalClaim(self, workspace_id, quota_bytes), credit)
+    def claimed_inodes(self, workspace_id: UUID) -> int:
+        return self._claimed_inodes.get(workspace_id, 0)
 
-    def adjust_claim(self, workspace_id: UUID, old: int, new: int, quota_bytes: int) -> None:
-        """Move one write's claim from `old` to `new` bytes; growth must fit the quota."""
-        if new > old:
-            others = self._claimed.get(workspace_id, 0) - old
-            available = quota_bytes - self._used.get(workspace_id, 0) - others
+    async def reserve(
+        self,
+        workspace_id: UUID,
+        quota_bytes: int,
+        credit: int = 0,
+        *,
+        quota_inodes: int | None = None,
+    ) -> Reservation:
+        await self.usage(workspace_id)
+        return Reservation(_LocalClaim(self, workspace_id, quota_bytes, quota_inodes), credit)
+
+    def adjust_claim(
+        self, workspace_id: UUID, old: int, new: int, quota: int | None, *, inodes: bool = False
+    ) -> None:
+        """Move one write's claim from `old` to `new` bytes (or inodes); growth must fit
+        the quota (None: no limit)."""
+        claimed = self._claimed_inodes if inodes else self._claimed
+        if new > old and quota is not None:
+            used = self._used.get(workspace_id, Usage(0, 0))
+            others = claimed.get(workspace_id, 0) - old
+            available = quota - (used.inodes if inodes else used.bytes) - others
             if new > available:
                 raise WorkspaceQuotaExceededError(
-                    workspace_id, quota_bytes, new - max(available, 0)
+                    workspace_id,
+                    quota,
+                    new - max(available, 0),
+                    unit="inodes" if inodes else "bytes",
                 )
-        self._claimed[workspace_id] = self._claimed.get(workspace_id, 0) - old + new
-        if not self._claimed[workspace_id]:
-            del self._claimed[workspace_id]
+        claimed[workspace_id] = claimed.get(workspace_id, 0) - old + new
+        if not claimed[workspace_id]:
+            del claimed[workspace_id]
 
 
 class _LocalClaim:
-    def __init__(self, ledger: UsageLedger, workspace_id: UUID, quota_bytes: int) -> None:
-        self._ledger, self._workspace_id, self._quota = ledger, workspace_id, quota_bytes
+    def __init__(
+        self, ledger: UsageLedger, workspace_id: UUID, quota_bytes: int, quota_inodes: int | None
+    ) -> None:
+        self._ledger, self._workspace_id = ledger, workspace_id
+        self._quota, self._quota_inodes = quota_bytes, quota_inodes
         self._held = 0
+        self._held_inodes = 0
 
     async def claim(self, size: int, *, exact: bool) -> None:
         self._ledger.adjust_claim(self._workspace_id, self._held, size, self._quota)
         self._held = size
 
-    async def settle(self, delta: int) -> None:
+    async def claim_inodes(self, count: int) -> None:
+        self._ledger.adjust_claim(
+            self._workspace_id, self._held_inodes, count, self._quota_inodes, inodes=True
+        )
+        self._held_inodes = count
+
+    async def settle(self, delta: int, inodes: int = 0) -> None:
         await self.release()
-        self._ledger.add_now(self._workspace_id, delta)
+        self._ledger.add_now(self._workspace_id, delta, inodes)
 
     async def release(self) -> None:
         self._ledger.adjust_claim(self._workspace_id, self._held, 0, self._quota)
-        self._held = 0
+        self._ledger.adjust_claim(
+            self._workspace_id, self._held_inodes, 0, self._quota_inodes, inodes=True
+        )
+        self._held = self._held_inodes = 0
 
 
 class Reservation:
@@ -160,9 +219,15 @@ class Reservation:
         """Claim exactly the net growth `delta` that publishing will cause."""
         await self._set_claim(max(0, delta), exact=True)
 
-    async def commit(self, delta: int) -> None:
+    async def require_inodes(self, count: int) -> None:
+        """Claim exactly the `count` entries that publishing will create (none when it
+        only replaces what is there)."""
+        await self._backing.claim_inodes(max(0, count))
+
+    async def commit(self, delta: int, inodes: int = 0) -> None:
+        """Settle: `delta` bytes and `inodes` entries join the usage, the claim goes."""
         self._claim = 0
-        await self._backing.settle(delta)
+        await self._backing.settle(delta, inodes)
 
     async def release(self) -> None:
         self._claim = 0

@@ -14,7 +14,22 @@ from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock, workspace_lock
 from chatkeep.usecase.interface import Ports
 
-__all__ = ["chat_lock", "find_chat", "find_workspace", "workspace_lock", "writing_chat"]
+__all__ = [
+    "chat_lock",
+    "find_chat",
+    "find_workspace",
+    "inode_quota",
+    "workspace_lock",
+    "writing_chat",
+]
+
+
+def inode_quota(ports: Ports, workspace: Workspace) -> int:
+    """The workspace's inode quota: its own, or the service's default for a workspace
+    stored before it had one (decision 024)."""
+    if workspace.quota_inodes is None:
+        return ports.default_quota_inodes
+    return workspace.quota_inodes
 
 
 async def find_workspace(ports: Ports, user_id: UUID) -> Workspace:

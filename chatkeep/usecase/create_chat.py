@@ -4,13 +4,16 @@ from uuid import UUID
 
 from chatkeep.domain.chat import Chat, validate_title
 from chatkeep.domain.errors import WorkspaceNotFoundError
-from chatkeep.usecase.access import find_workspace, workspace_lock
+from chatkeep.usecase.access import find_workspace, inode_quota, workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.interface import Ports
 
 
 async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
-    """A new chat in the user's workspace, with its directory and an empty history."""
+    """A new chat in the user's workspace, with its directory and an empty history.
+
+    Raises WorkspaceQuotaExceededError when the two inodes it makes do not fit the
+    workspace's inode quota; nothing is made then."""
     validate_title(title)
     workspace = await find_workspace(ports, user_id)
     await end_expired_sessions(ports, workspace.workspace_id)
@@ -21,7 +24,9 @@ async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
     # finished before the check below, which then removes the chat again, or starts
     # after it and finds the chat.
     try:
-        await ports.storage.create_chat(workspace.workspace_id, chat.chat_id)
+        await ports.storage.create_chat(
+            workspace.workspace_id, chat.chat_id, quota_inodes=inode_quota(ports, workspace)
+        )
     except FileNotFoundError:
         raise WorkspaceNotFoundError() from None
     await ports.chats.save(chat)

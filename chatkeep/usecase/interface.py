@@ -20,7 +20,7 @@ from chatkeep.domain.chat import (
 from chatkeep.domain.conditions import Preconditions, Representation
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.sandbox import SandboxSession
-from chatkeep.domain.workspace import Workspace
+from chatkeep.domain.workspace import DEFAULT_QUOTA_INODES, Usage, Workspace
 
 
 class WorkspaceRepository(Protocol):
@@ -211,10 +211,16 @@ class ChatStorage(Protocol):
 
     async def delete_workspace(self, workspace_id: UUID) -> None: ...
 
-    async def workspace_used_bytes(self, workspace_id: UUID) -> int: ...
+    async def workspace_usage(self, workspace_id: UUID) -> Usage:
+        """The bytes and inodes of the workspace's chat directories (contract: `used_bytes`,
+        `used_inodes`), counted on disk when not known."""
+        ...
 
-    async def create_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
-        """Create the chat directory with an empty history."""
+    async def create_chat(
+        self, workspace_id: UUID, chat_id: UUID, *, quota_inodes: int | None = None
+    ) -> None:
+        """Create the chat directory with an empty history: two inodes, reserved against
+        `quota_inodes` first (WorkspaceQuotaExceededError, and nothing is made)."""
         ...
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None: ...
@@ -293,8 +299,10 @@ class ChatStorage(Protocol):
         quota_bytes: int,
         expected_size: int | None,
         check: UploadCheck | None = None,
+        quota_inodes: int | None = None,
     ) -> StagedAttachment:
-        """Receive `body` outside the chat directory, reserving its bytes against the quota.
+        """Receive `body` outside the chat directory, reserving its bytes against the quota,
+        and the inode a new name takes against `quota_inodes` (a replacement takes none).
 
         `expected_size`, when known, is claimed before any byte is read; `check`, when
         given, runs before any byte is read too, so that a refusal wastes no transfer.
@@ -343,8 +351,8 @@ class ChatStorage(Protocol):
         without a link; else None."""
         ...
 
-    async def recount_usage(self, workspace_id: UUID) -> int:
-        """Count the workspace's bytes on disk again, sandbox writes included."""
+    async def recount_usage(self, workspace_id: UUID) -> Usage:
+        """Count the workspace's bytes and inodes on disk again, sandbox writes included."""
         ...
 
     async def list_workspace_dirs(self) -> list[StoredDir]: ...
@@ -410,3 +418,4 @@ class Ports:
     ids: IdGenerator
     clock: Clock
     default_quota_bytes: int
+    default_quota_inodes: int = DEFAULT_QUOTA_INODES

@@ -11,7 +11,7 @@ from chatkeep.domain.errors import (
     InvalidAttachmentNameError,
     InvalidRequestError,
 )
-from chatkeep.usecase.access import chat_lock, find_chat
+from chatkeep.usecase.access import chat_lock, find_chat, inode_quota
 from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.interface import Ports, StagedAttachment, UploadCheck
 
@@ -57,6 +57,7 @@ async def upload_attachments(
                 name,
                 item.body,
                 quota_bytes=workspace.quota_bytes,
+                quota_inodes=inode_quota(ports, workspace),
                 expected_size=item.declared_size,
                 check=await _check(ports, chat.chat_id, [name], preconditions),
             )

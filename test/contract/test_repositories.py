@@ -94,6 +94,23 @@ async def test_workspaces_one_per_user(repos: Repositories) -> None:
     assert await repos.workspaces.get_by_user_id(first.user_id) is None
 
 
+async def test_workspaces_keep_their_inode_quota(repos: Repositories) -> None:
+    """quota_inodes round-trips, from 0 to 2**63-1, and None (a workspace stored before
+    inode quotas) stays None; save changes it."""
+    unset = workspace()
+    assert unset.quota_inodes is None
+    await repos.workspaces.save(unset)
+    assert (await repos.workspaces.get(unset.workspace_id)) == unset
+    for quota in (0, 7, 2**63 - 1):
+        changed = Workspace(unset.workspace_id, unset.user_id, T0, 1000, quota)
+        await repos.workspaces.save(changed)
+        assert (await repos.workspaces.get(unset.workspace_id)) == changed
+        assert (await repos.workspaces.get_by_user_id(unset.user_id)) == changed
+    added = Workspace(uuid.uuid4(), uuid.uuid4(), T0, 1, 3)
+    assert await repos.workspaces.get_or_add(added) is added
+    assert added in await repos.workspaces.list_all()
+
+
 async def test_chats_round_trip_and_list_in_creation_order(repos: Repositories) -> None:
     """A chat comes back equal, timestamps to the microsecond; ties list in creation order."""
     ws = uuid.uuid4()

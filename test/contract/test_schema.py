@@ -170,3 +170,35 @@ async def _plan(connection: Any, sql: str, parameters: Any) -> str:
     await connection.exec_driver_sql("SET enable_seqscan = off")
     rows = await connection.exec_driver_sql(f"EXPLAIN {sql}", parameters)
     return "\n".join(str(row[0]) for row in rows)
+
+
+async def test_migrating_to_0004_leaves_quotas_unset_and_usage_to_count(
+    two_urls: tuple[str, str],
+) -> None:
+    """Migrating to 0004 gives existing workspaces no inode quota of their own (NULL: the
+    service's default applies) and forgets their usage, so that the next read counts
+    bytes and inodes on disk together."""
+    url, _ = two_urls
+    await upgrade(url, "0003")
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(
+            "INSERT INTO workspaces (workspace_id, user_id, created_at, quota_bytes)"
+            " VALUES ('w1', 'u1', 1, 10)"
+        )
+        await connection.exec_driver_sql(
+            "INSERT INTO workspace_usage (workspace_id, used_bytes, generation) VALUES ('w1', 7, 3)"
+        )
+    await engine.dispose()
+    await upgrade(url)
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        workspace = await connection.exec_driver_sql(
+            "SELECT quota_bytes, quota_inodes FROM workspaces"
+        )
+        usage = await connection.exec_driver_sql(
+            "SELECT used_bytes, used_inodes, generation FROM workspace_usage"
+        )
+        assert tuple(workspace.one()) == (10, None)
+        assert tuple(usage.one()) == (None, None, 4)
+    await engine.dispose()

@@ -60,10 +60,11 @@ class Sweep:
         self.server = RunningServer(self.data_dir, ready_timeout=START_TIMEOUT)
         self.client = httpx.Client(base_url=self.server.url, timeout=300)
 
-    def used_bytes(self, tenant: Tenant) -> int:
+    def usage(self, tenant: Tenant) -> tuple[int, int]:
+        """The workspace's used_bytes and used_inodes."""
         answer = self.client.get("/v1/workspace", headers=tenant.headers)
         assert answer.status_code == 200, answer.text
-        return int(answer.json()["used_bytes"])
+        return int(answer.json()["used_bytes"]), int(answer.json()["used_inodes"])
 
     def temp_entries(self) -> list[str]:
         return os.listdir(self.data_dir / "tmp")
@@ -100,17 +101,18 @@ def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sweep]:
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_rescan_counts_every_byte_at_any_depth(sweep: Sweep, shape: str) -> None:
     """POST …/rescan answers 200 and adopts nothing from below the top; then used_bytes
-    is every byte on disk, those at the bottom of the tree included (the old walk
-    stopped at 2,048 levels)."""
+    and used_inodes are every byte and every entry on disk, those at the bottom of the
+    tree included (the old walk stopped at 2,048 levels)."""
     for mode in MODES:
         tenant = sweep.tenants[shape, mode]
         url = f"/v1/chats/{tenant.chat_id}/rescan"
         answer = sweep.client.post(url, headers=tenant.headers)
         assert answer.status_code == 200, answer.text
         assert answer.json()["files"] == []
-        on_the_disk = on_disk(tenant.directory.parent).bytes
-        assert on_the_disk >= (len(LEAF) if shape.startswith("depth") else 100_000)
-        assert sweep.used_bytes(tenant) == on_the_disk
+        there = on_disk(tenant.directory.parent)
+        assert there.bytes >= (len(LEAF) if shape.startswith("depth") else 100_000)
+        assert there.entries > (2 if shape.startswith("depth") else 100_000)
+        assert sweep.usage(tenant) == (there.bytes, there.entries)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -139,7 +141,8 @@ def test_a_restart_with_the_trees_in_place_and_deep_trash_in_tmp(sweep: Sweep) -
     assert sweep.temp_entries() == []
     assert "startup failed" not in sweep.server.log
     for tenant in sweep.tenants.values():
-        assert sweep.used_bytes(tenant) == on_disk(tenant.directory.parent).bytes
+        there = on_disk(tenant.directory.parent)
+        assert sweep.usage(tenant) == (there.bytes, there.entries)
 
 
 def assert_gone(sweep: Sweep, tenant: Tenant) -> None:
@@ -157,7 +160,7 @@ def test_deleting_the_chat_leaves_nothing(sweep: Sweep, shape: str) -> None:
     answer = sweep.client.delete(f"/v1/chats/{tenant.chat_id}", headers=tenant.headers)
     assert answer.status_code == 204, answer.text
     assert_gone(sweep, tenant)
-    assert sweep.used_bytes(tenant) == 0
+    assert sweep.usage(tenant) == (0, 0)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -170,7 +173,7 @@ def test_pruning_leaves_nothing(sweep: Sweep, shape: str) -> None:
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"deleted": [tenant.chat_id], "skipped": []}
     assert_gone(sweep, tenant)
-    assert sweep.used_bytes(tenant) == 0
+    assert sweep.usage(tenant) == (0, 0)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

@@ -93,3 +93,36 @@ def test_a_sandbox_started_through_one_blocks_deletion_through_the_other(
     assert second.delete(f"/v1/chats/{chat}/sandbox").status_code == 204
     assert first.delete(f"/v1/chats/{chat}").status_code == 204
     assert second.get(f"/v1/chats/{chat}").status_code == 404
+
+
+def test_parallel_chats_and_uploads_through_both_never_exceed_the_inode_quota(
+    replicas: list[RunningServer],
+) -> None:
+    """40 chat creations (2 inodes each) and 40 uploads of new names (1 each), split
+    across both processes, against an inode quota of 30 with one chat (2) made: the
+    inodes granted never pass the quota, every refusal is workspace_quota_exceeded, and
+    both processes and the disk agree on the count."""
+    user = str(uuid.uuid4())
+    first, second = clients(replicas, user)
+    first.put("/v1/workspace", json={"quota_inodes": 30}).raise_for_status()
+    chat = second.post("/v1/chats", json={}).json()["chat_id"]
+
+    def create(index: int) -> tuple[int, httpx.Response]:
+        client = (first, second)[index % 2]
+        if index % 4 < 2:
+            return 2, client.post("/v1/chats", json={})
+        return 1, client.post(f"/v1/chats/{chat}/files?name=f{index}", content=b"x")
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        answers = list(pool.map(create, range(80)))
+    granted = sum(cost for cost, answer in answers if answer.status_code == 201)
+    refused = [answer for _, answer in answers if answer.status_code != 201]
+    assert {(a.status_code, a.json()["error"]["code"]) for a in refused} == {
+        (413, "workspace_quota_exceeded")
+    }
+    assert 2 + granted <= 30
+    assert 2 + granted >= 29  # refusals only once no creation of 2 (or of 1) fit
+    chats_dir = next((replicas[0].data_dir / "workspaces").iterdir()) / "chats"
+    on_the_disk = sum(1 for _ in chats_dir.rglob("*"))
+    for client in (first, second):
+        assert client.get("/v1/workspace").json()["used_inodes"] == 2 + granted == on_the_disk

@@ -13,9 +13,19 @@ async def test_put_creates_then_finds(client: httpx.AsyncClient, user: dict[str,
     created = await client.put("/v1/workspace", headers=user)
     assert created.status_code == 201
     body = created.json()
-    assert set(body) == {"workspace_id", "user_id", "created_at", "quota_bytes", "used_bytes"}
+    assert set(body) == {
+        "workspace_id",
+        "user_id",
+        "created_at",
+        "quota_bytes",
+        "used_bytes",
+        "quota_inodes",
+        "used_inodes",
+    }
     assert body["quota_bytes"] == 1024**3
     assert body["used_bytes"] == 0
+    assert body["quota_inodes"] == 100_000
+    assert body["used_inodes"] == 0
     assert body["created_at"].endswith("+00:00")
     again = await client.put("/v1/workspace", headers=user)
     assert again.status_code == 200

@@ -13,18 +13,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chatkeep.domain.errors import WorkspaceQuotaExceededError
+from chatkeep.domain.workspace import Usage
 from chatkeep.repository.sql import usage
 from chatkeep.repository.sql.engine import open_database
 from chatkeep.repository.sql.schema import usage_claims, usage_holders
 from chatkeep.repository.sql.usage import SqlUsageLedger
 
 WS = uuid.uuid4()
-Counter = Callable[[uuid.UUID], Awaitable[int]]
+Counter = Callable[[uuid.UUID], Awaitable[Usage]]
 
 
-def counting(value: int) -> Counter:
-    async def count(workspace_id: uuid.UUID) -> int:
-        return value
+def counting(value: int, inodes: int = 0) -> Counter:
+    async def count(workspace_id: uuid.UUID) -> Usage:
+        return Usage(value, inodes)
 
     return count
 
@@ -122,18 +123,18 @@ async def test_a_count_that_raced_a_write_is_counted_again(
     walks: list[int] = []
     ledger: SqlUsageLedger | None = None
 
-    async def count(workspace_id: uuid.UUID) -> int:
+    async def count(workspace_id: uuid.UUID) -> Usage:
         walks.append(1)
         if len(walks) == 1:
             assert ledger is not None
-            await ledger.add(workspace_id, 5)  # published during the first walk
-            return 100
-        return 105
+            await ledger.add(workspace_id, 5, 1)  # published during the first walk
+            return Usage(100, 2)
+        return Usage(105, 3)
 
     ledger = await processes(count)
-    assert await ledger.used_bytes(WS) == 105
-    await ledger.add(WS, 10)
-    assert await ledger.used_bytes(WS) == 115
+    assert await ledger.usage(WS) == Usage(105, 3)
+    await ledger.add(WS, 10, 2)
+    assert await ledger.usage(WS) == Usage(115, 5)
     assert len(walks) == 2
     await ledger.forget(WS)
     assert await ledger.used_bytes(WS) == 105
@@ -169,3 +170,42 @@ async def test_replicas_starting_together_migrate_one_at_a_time(postgres_url: st
                 await connection.execute(select(func.count()).select_from(usage_holders))
             ).scalar() == 0
         await engine.dispose()
+
+
+async def test_parallel_creations_across_processes_never_exceed_the_inode_quota(
+    processes: Callable[..., Awaitable[SqlUsageLedger]],
+) -> None:
+    """40 creations of two entries each (a chat) through two processes against an inode
+    quota of 21 with 1 used: exactly 10 are granted, and usage ends at the quota."""
+    first, second = await processes(counting(0, 1)), await processes(counting(0, 1))
+
+    async def create(ledger: SqlUsageLedger) -> bool:
+        reservation = await ledger.reserve(WS, quota_bytes=0, quota_inodes=21)
+        try:
+            await reservation.require_inodes(2)
+        except WorkspaceQuotaExceededError:
+            await reservation.release()
+            return False
+        await asyncio.sleep(0.001)
+        await reservation.commit(0, 2)
+        return True
+
+    granted = await asyncio.gather(*(create((first, second)[i % 2]) for i in range(40)))
+    assert sum(granted) == 10
+    assert await first.usage(WS) == await second.usage(WS) == Usage(0, 21)
+
+
+async def test_a_byte_claim_over_the_inode_quota_is_still_granted(
+    processes: Callable[..., Awaitable[SqlUsageLedger]],
+) -> None:
+    """Past its inode quota (a sandbox's files), a write that adds bytes but no entry
+    fits; one more entry does not."""
+    ledger = await processes(counting(0, 50))
+    replacement = await ledger.reserve(WS, quota_bytes=100, quota_inodes=20)
+    await replacement.expect(60)
+    await replacement.commit(60)
+    creation = await ledger.reserve(WS, quota_bytes=100, quota_inodes=20)
+    with pytest.raises(WorkspaceQuotaExceededError):
+        await creation.require_inodes(1)
+    await creation.release()
+    assert await ledger.usage(WS) == Usage(60, 50)

@@ -130,7 +130,8 @@ async def test_fault_sweep(
         assert os.listdir(storage._tmp) == [], f"{function} #{nth}: temp file left"
         assert os.listdir(storage._journal_dir) == [], f"{function} #{nth}: intent left"
         assert storage._ledger.claimed_bytes(chat[0]) == 0
-        assert await storage.recount_usage(chat[0]) == regular_file_bytes(directory.parent)
+        recounted = await storage.recount_usage(chat[0])
+        assert recounted.bytes == regular_file_bytes(directory.parent)
         await storage.close()
     else:
         pytest.fail("the sweep did not end")

@@ -15,7 +15,9 @@ from chatkeep.usecase.interface import Ports
 
 async def put_workspace(request: Request, ports: Ports) -> Response:
     body = await read_json(request, WorkspacePut)
-    workspace, usage, created = await ensure_workspace(ports, user_id_of(request), body.quota_bytes)
+    workspace, usage, created = await ensure_workspace(
+        ports, user_id_of(request), body.quota_bytes, body.quota_inodes
+    )
     return json_response(WorkspaceOut.of(workspace, usage), 201 if created else 200)
 
 
@@ -34,7 +36,7 @@ OPERATIONS = [
         "PUT",
         "/v1/workspace",
         put_workspace,
-        "Ensure the caller's workspace exists; optionally set its quota",
+        "Ensure the caller's workspace exists; optionally set its quotas (bytes, inodes)",
         {201: WorkspaceOut, 200: WorkspaceOut},
         request=WorkspacePut,
         errors=("invalid_request", "unsupported_media_type", "request_too_large"),

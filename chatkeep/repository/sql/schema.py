@@ -28,6 +28,8 @@ workspaces = Table(
     Column("user_id", String(36), nullable=False, unique=True),
     Column("created_at", BigInteger, nullable=False),
     Column("quota_bytes", BigInteger, nullable=False),
+    # NULL for a workspace stored before inode quotas: the service's default applies.
+    Column("quota_inodes", BigInteger),
 )
 
 # `ordinal` is the row's key, a service-wide counter that no answer shows. `seq` numbers a
@@ -78,14 +80,15 @@ sandbox_sessions = Table(
 )
 
 # Shared usage (several processes on one database; repository/sql/usage.py). A NULL
-# `used_bytes` means "count the disk"; `generation` moves with every change, so that a
-# count that raced a write is not stored.
+# `used_bytes` or `used_inodes` means "count the disk"; `generation` moves with every
+# change, so that a count that raced a write is not stored.
 workspace_usage = Table(
     "workspace_usage",
     metadata,
     Column("workspace_id", String(36), primary_key=True),
     Column("used_bytes", BigInteger),
     Column("generation", BigInteger, nullable=False),
+    Column("used_inodes", BigInteger),  # added after generation by migration 0004
 )
 
 # A process that holds claims; its claims stop counting when it stops being seen.
@@ -103,6 +106,7 @@ usage_claims = Table(
     Column("workspace_id", String(36), nullable=False, index=True),
     Column("holder", String(36), nullable=False, index=True),
     Column("bytes", BigInteger, nullable=False),
+    Column("inodes", BigInteger, nullable=False, server_default="0"),
 )
 
 

@@ -3,7 +3,8 @@
 Each workspace has a `workspace_usage` row; a claim is a row of `usage_claims`. Taking
 or growing a claim locks the workspace's usage row (`SELECT … FOR UPDATE`), so claims
 of one workspace are decided one at a time across every process, and a claim is
-granted only if usage plus every other live claim plus it fits the quota. A claim
+granted only if usage plus every other live claim plus it fits the quota, in bytes and
+in inodes (entries) alike: both are decided in the one transaction. A claim
 belongs to a holder (one process) that refreshes its `usage_holders` row every few
 seconds: the claims of a process that died stop counting once it has not been seen
 for HOLDER_TIMEOUT_SECONDS, and are deleted then.
@@ -19,19 +20,17 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chatkeep.domain.errors import WorkspaceQuotaExceededError
+from chatkeep.domain.workspace import Usage
+from chatkeep.repository.sql.claims import Asked, SqlClaim
 from chatkeep.repository.sql.schema import usage_claims, usage_holders, workspace_usage
 from chatkeep.storage.usage import Counter, Reservation
 
 HEARTBEAT_SECONDS = 5.0
 HOLDER_TIMEOUT_SECONDS = 30.0
-# A body of unknown length claims ahead of its bytes, doubling up to this step, so that
-# it asks the database once per step rather than once per chunk.
-CLAIM_STEP = 4 * 1024 * 1024
 
 log = logging.getLogger("chatkeep.usage")
 
@@ -88,6 +87,9 @@ class SqlUsageLedger:
                 log.exception("usage heartbeat failed; retrying")
 
     async def used_bytes(self, workspace_id: UUID) -> int:
+        return (await self.usage(workspace_id)).bytes
+
+    async def usage(self, workspace_id: UUID) -> Usage:
         key = str(workspace_id)
         while True:
             async with self._reads.connect() as connection:
@@ -96,8 +98,8 @@ class SqlUsageLedger:
             if row is None:
                 await self._add_row(key)
                 continue
-            if row.used_bytes is not None:
-                return int(row.used_bytes)
+            if row.used_bytes is not None and row.used_inodes is not None:
+                return Usage(int(row.used_bytes), int(row.used_inodes))
             counted = await self._count_on_disk(workspace_id)
             # Stored only if no write moved the generation during the walk; else count again.
             store = (
@@ -106,10 +108,13 @@ class SqlUsageLedger:
                     and_(
                         workspace_usage.c.workspace_id == key,
                         workspace_usage.c.generation == row.generation,
-                        workspace_usage.c.used_bytes.is_(None),
+                        or_(
+                            workspace_usage.c.used_bytes.is_(None),
+                            workspace_usage.c.used_inodes.is_(None),
+                        ),
                     )
                 )
-                .values(used_bytes=counted)
+                .values(used_bytes=counted.bytes, used_inodes=counted.inodes)
             )
             async with self._engine.begin() as connection:
                 if (await connection.execute(store)).rowcount == 1:
@@ -118,57 +123,64 @@ class SqlUsageLedger:
     async def _add_row(self, key: str) -> None:
         with contextlib.suppress(IntegrityError):  # another process added it first
             async with self._engine.begin() as connection:
-                row = {"workspace_id": key, "used_bytes": None, "generation": 0}
+                row: dict[str, Any] = {"workspace_id": key, "generation": 0}
+                row.update(used_bytes=None, used_inodes=None)
                 await connection.execute(insert(workspace_usage).values(**row))
 
     async def forget(self, workspace_id: UUID) -> None:
         await self._change(workspace_id, None)
 
-    async def add(self, workspace_id: UUID, delta: int) -> None:
-        await self._change(workspace_id, delta)
+    async def add(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        await self._change(workspace_id, Usage(delta, inodes))
 
-    async def _change(self, workspace_id: UUID, delta: int | None) -> None:
+    async def _change(self, workspace_id: UUID, delta: Usage | None) -> None:
         async with self._engine.begin() as connection:
             await _apply(connection, str(workspace_id), delta)
 
-    async def reserve(self, workspace_id: UUID, quota_bytes: int, credit: int = 0) -> Reservation:
-        await self.used_bytes(workspace_id)
-        return Reservation(SqlClaim(self, workspace_id, quota_bytes), credit)
+    async def reserve(
+        self,
+        workspace_id: UUID,
+        quota_bytes: int,
+        credit: int = 0,
+        *,
+        quota_inodes: int | None = None,
+    ) -> Reservation:
+        await self.usage(workspace_id)
+        return Reservation(SqlClaim(self, workspace_id, quota_bytes, quota_inodes), credit)
 
-    async def grant(self, claim_id: str, workspace_id: UUID, quota_bytes: int, size: int) -> None:
-        """Set the claim to `size` bytes if usage, the other live claims and it fit."""
+    async def grant(self, claim_id: str, workspace_id: UUID, asked: Asked) -> None:
+        """Set the claim to `asked` if usage, the other live claims and it fit the quotas
+        (only what grows is checked)."""
         key = str(workspace_id)
         while True:
             async with self._engine.begin() as connection:
                 locked = (
-                    select(workspace_usage.c.used_bytes)
+                    select(workspace_usage.c.used_bytes, workspace_usage.c.used_inodes)
                     .where(workspace_usage.c.workspace_id == key)
                     .with_for_update()
                 )
-                used = (await connection.execute(locked)).scalar()
-                if used is not None:
-                    others = await connection.execute(_live_claims(key, claim_id))
-                    available = quota_bytes - used - int(others.scalar() or 0)
-                    if size > available:
-                        raise WorkspaceQuotaExceededError(
-                            workspace_id, quota_bytes, size - max(available, 0)
-                        )
-                    await self._store_claim(connection, claim_id, key, size)
+                used = (await connection.execute(locked)).first()
+                if used is not None and None not in (used.used_bytes, used.used_inodes):
+                    others = (await connection.execute(_live_claims(key, claim_id))).one()
+                    asked.check(
+                        workspace_id,
+                        Usage(used.used_bytes + others[0], used.used_inodes + others[1]),
+                    )
+                    await self._store_claim(connection, claim_id, key, asked)
                     return
-            await self.used_bytes(workspace_id)  # forgotten meanwhile: count, then retry
+            await self.usage(workspace_id)  # forgotten meanwhile: count, then retry
 
     async def _store_claim(
-        self, connection: AsyncConnection, claim_id: str, key: str, size: int
+        self, connection: AsyncConnection, claim_id: str, key: str, asked: Asked
     ) -> None:
         where = usage_claims.c.claim_id == claim_id
-        if (
-            await connection.execute(update(usage_claims).where(where).values(bytes=size))
-        ).rowcount:
+        values = {"bytes": asked.bytes, "inodes": asked.inodes}
+        if (await connection.execute(update(usage_claims).where(where).values(**values))).rowcount:
             return
-        row = {"claim_id": claim_id, "workspace_id": key, "holder": self.holder, "bytes": size}
+        row = {"claim_id": claim_id, "workspace_id": key, "holder": self.holder, **values}
         await connection.execute(insert(usage_claims).values(**row))
 
-    async def drop(self, claim_id: str, workspace_id: UUID, delta: int | None) -> None:
+    async def drop(self, claim_id: str, workspace_id: UUID, delta: Usage | None) -> None:
         """Delete the claim; with `delta`, add it to the usage in the same transaction."""
         async with self._engine.begin() as connection:
             await connection.execute(
@@ -181,7 +193,10 @@ class SqlUsageLedger:
 def _live_claims(key: str, claim_id: str) -> Any:
     stale = _micros() - int(HOLDER_TIMEOUT_SECONDS * 1e6)
     return (
-        select(func.coalesce(func.sum(usage_claims.c.bytes), 0))
+        select(
+            func.coalesce(func.sum(usage_claims.c.bytes), 0),
+            func.coalesce(func.sum(usage_claims.c.inodes), 0),
+        )
         .select_from(
             usage_claims.join(usage_holders, usage_claims.c.holder == usage_holders.c.holder)
         )
@@ -195,51 +210,16 @@ def _live_claims(key: str, claim_id: str) -> Any:
     )
 
 
-async def _apply(connection: AsyncConnection, key: str, delta: int | None) -> None:
+async def _apply(connection: AsyncConnection, key: str, delta: Usage | None) -> None:
     """Add `delta` to the usage (None: forget it, so the next read counts the disk)."""
-    used = workspace_usage.c.used_bytes
-    value: Any = None
+    values: dict[str, Any] = {"used_bytes": None, "used_inodes": None}
     if delta is not None:
-        value = case((used + delta < 0, 0), else_=used + delta)  # NULL stays NULL
+        for name, change in (("used_bytes", delta.bytes), ("used_inodes", delta.inodes)):
+            used = workspace_usage.c[name]
+            values[name] = case((used + change < 0, 0), else_=used + change)  # NULL stays NULL
     statement = (
         update(workspace_usage)
         .where(workspace_usage.c.workspace_id == key)
-        .values(used_bytes=value, generation=workspace_usage.c.generation + 1)
+        .values(**values, generation=workspace_usage.c.generation + 1)
     )
     await connection.execute(statement)
-
-
-class SqlClaim:
-    """One write's claim, held in the database; bodies of unknown length claim ahead."""
-
-    def __init__(self, ledger: SqlUsageLedger, workspace_id: UUID, quota_bytes: int) -> None:
-        self._ledger, self._workspace_id, self._quota = ledger, workspace_id, quota_bytes
-        self._id = str(uuid.uuid4())
-        self._granted = 0
-        self._stored = False
-
-    async def claim(self, size: int, *, exact: bool) -> None:
-        if size <= self._granted:  # shrinking needs no room; the grant goes at the end
-            return
-        self._stored = True  # from here on, a release must delete the row
-        ahead = size if exact else size + min(CLAIM_STEP, size)
-        try:
-            await self._grant(ahead)
-        except WorkspaceQuotaExceededError:
-            if ahead == size:
-                raise
-            await self._grant(size)  # what is asked may fit where the step ahead did not
-
-    async def _grant(self, size: int) -> None:
-        await self._ledger.grant(self._id, self._workspace_id, self._quota, size)
-        self._granted = size
-
-    async def settle(self, delta: int) -> None:
-        await asyncio.shield(self._ledger.drop(self._id, self._workspace_id, delta))
-        self._granted, self._stored = 0, False
-
-    async def release(self) -> None:
-        if self._stored:
-            # Shielded: a cancelled request must not leave its claim behind.
-            await asyncio.shield(self._ledger.drop(self._id, self._workspace_id, None))
-            self._granted, self._stored = 0, False

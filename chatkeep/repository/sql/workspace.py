@@ -73,10 +73,15 @@ def _row(workspace: Workspace) -> dict[str, Any]:
         "user_id": str(workspace.user_id),
         "created_at": to_micros(workspace.created_at),
         "quota_bytes": workspace.quota_bytes,
+        "quota_inodes": workspace.quota_inodes,
     }
 
 
 def workspace_of_row(row: Any) -> Workspace:
     return Workspace(
-        UUID(row.workspace_id), UUID(row.user_id), from_micros(row.created_at), row.quota_bytes
+        UUID(row.workspace_id),
+        UUID(row.user_id),
+        from_micros(row.created_at),
+        row.quota_bytes,
+        row.quota_inodes,
     )

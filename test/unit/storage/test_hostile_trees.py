@@ -71,13 +71,15 @@ def untouched(host: Path) -> tuple[list[str], bytes, int]:
 async def test_usage_counts_every_byte_at_any_depth(
     storage: FileSystemChatStorage, host: Path
 ) -> None:
-    """Usage is what is on disk: the bytes 2,100 levels down included (the old walk
-    stopped at 2,048 levels)."""
+    """Usage is what is on disk: the bytes and entries 2,100 levels down included (the old
+    walk stopped at 2,048 levels)."""
     chat = await new_chat(storage)
     plant_everything(storage.chat_dir(*chat), host)
     used = await storage.recount_usage(chat[0])
-    assert used == on_disk(storage.chat_dir(*chat).parent).bytes
-    assert used >= 1000 + 50 + 3
+    there = on_disk(storage.chat_dir(*chat).parent)
+    assert (used.bytes, used.inodes) == (there.bytes, there.entries)
+    assert used.bytes >= 1000 + 50 + 3
+    assert used.inodes > 2100
 
 
 async def test_deleting_a_chat_leaves_nothing_whatever_it_holds(
