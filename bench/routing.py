@@ -34,7 +34,7 @@ from chatkeep.http.dispatch import ROUTE_KEY, Dispatch
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import Identity, is_api
 from chatkeep.http.operation import Handler
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 USER = str(uuid.uuid4())
 

@@ -21,7 +21,7 @@ from chatkeep.bootstrap.metadata import open_metadata
 from chatkeep.bootstrap.ports import build_ports
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.reconcile_store import reconcile_store
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 

@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from chatkeep.bootstrap.ports import build_ports
 from chatkeep.bootstrap.settings import Settings
 from chatkeep.http.app import build_app
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from test.disk import remove_deep_trees
 from test.postgres import ThrowawayPostgres, server_binaries
 

@@ -19,7 +19,7 @@ from chatkeep.http.metrics import Metrics
 from chatkeep.http.observe import ObservedApp, Recorder
 from chatkeep.storage.disk import free_bytes
 from chatkeep.usecase.count_sandbox_sessions import count_active_sandbox_sessions
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.reconcile_store import reconcile_store
 
 ORPHAN_GRACE = timedelta(hours=1)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.prune_chats import prune_idle_chats
 
 logger = logging.getLogger("chatkeep.bootstrap.background")

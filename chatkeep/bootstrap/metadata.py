@@ -14,7 +14,7 @@ from chatkeep.repository.chat import InMemoryChatRepository
 from chatkeep.repository.chat_file import InMemoryChatFileRepository
 from chatkeep.repository.sandbox_session import InMemorySandboxSessionRepository
 from chatkeep.repository.workspace import InMemoryWorkspaceRepository
-from chatkeep.usecase.interface import (
+from chatkeep.usecase.ports import (
     ChatFileRepository,
     ChatRepository,
     SandboxSessionRepository,

@@ -13,7 +13,7 @@ from chatkeep.local.system import SystemClock, Uuid4Generator
 from chatkeep.repository.message_seq import InMemoryMessageSeqs
 from chatkeep.storage.files import FsyncObserver
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.interface import Clock, IdGenerator, KeyedLocks, Ports
+from chatkeep.usecase.ports import Clock, IdGenerator, KeyedLocks, Ports
 
 
 def build_ports(

@@ -21,7 +21,7 @@ from chatkeep.http.observe import ObservedApp, Recorder
 from chatkeep.http.openapi import openapi_document
 from chatkeep.http.operation import Operation
 from chatkeep.http.routes import chats, content, files, history, messages, sandbox, workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 OPERATIONS: list[Operation] = [
     *workspace.OPERATIONS,

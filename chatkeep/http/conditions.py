@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from chatkeep.domain.conditions import EntityTag, EntityTags, IfRange, Preconditions
 from chatkeep.http.dates import last_modified_field, parse_http_date
 from chatkeep.http.errors import RequestError
-from chatkeep.usecase.interface import FileReader
+from chatkeep.usecase.ports import FileReader
 
 _ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 _ONE_ENTITY_TAG = re.compile(r'(W/)?("[\x21\x23-\x7e\x80-\xff]*")')

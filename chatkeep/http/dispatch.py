@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chatkeep.http.errors import EXCEPTION_HANDLERS
 from chatkeep.http.identity import Identity, is_api
 from chatkeep.http.operation import Handler, Operation
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 # A handler of the service's own paths (/healthz...), which needs no ports.
 ServiceHandler = Callable[[Request], Awaitable[Response]]

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 Handler = Callable[[Request, Ports], Awaitable[Response]]
 

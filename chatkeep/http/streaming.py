@@ -11,7 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from chatkeep.domain.errors import ContentChangedError
 from chatkeep.http.server.zerocopy import ABORT, SENDFILE
-from chatkeep.usecase.interface import FileReader
+from chatkeep.usecase.ports import FileReader
 
 logger = logging.getLogger("chatkeep.http")
 

@@ -23,7 +23,7 @@ from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import APPEND_FLAGS, fsync, open_regular
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.spool import Spool
-from chatkeep.storage.usage import Reservation
+from chatkeep.usecase.ports.quota import Reservation
 
 MAX_BATCH = 256
 

@@ -18,7 +18,7 @@ from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import READ_FLAGS, fsync, fsync_dir, lstat_entry, open_regular
 from chatkeep.storage.publish import Install, publish_all
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
-from chatkeep.usecase.interface import HashedFile, ScannedFile
+from chatkeep.usecase.ports import HashedFile, ScannedFile
 
 HASH_CHUNK = 1024 * 1024
 

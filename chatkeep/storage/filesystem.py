@@ -44,8 +44,8 @@ from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
 from chatkeep.storage.tree import TreeSize, measure
-from chatkeep.storage.usage import Counter, Ledger, Reservation, UsageLedger
-from chatkeep.usecase.interface import (
+from chatkeep.storage.usage import UsageLedger
+from chatkeep.usecase.ports import (
     HashedFile,
     KeyedLocks,
     ScannedFile,
@@ -54,6 +54,7 @@ from chatkeep.usecase.interface import (
     StoredDir,
     UploadCheck,
 )
+from chatkeep.usecase.ports.quota import Counter, Ledger, Reservation
 
 T = TypeVar("T")
 MEMORY_SPOOL_BYTES = 1024 * 1024

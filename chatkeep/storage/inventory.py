@@ -14,7 +14,7 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.storage import attachments
 from chatkeep.storage.descriptors import LISTING_DESCRIPTORS, shared_budget
 from chatkeep.storage.files import DIR_FLAGS, NEW_FILE_FLAGS
-from chatkeep.usecase.interface import ScannedFile, StoredDir
+from chatkeep.usecase.ports import ScannedFile, StoredDir
 
 
 def subdirs(path: Path, *, with_files: bool = False) -> list[StoredDir]:

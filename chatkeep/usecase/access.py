@@ -12,7 +12,7 @@ from chatkeep.domain.chat import Chat
 from chatkeep.domain.errors import ChatNotFoundError, WorkspaceNotFoundError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock, workspace_lock
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 __all__ = [
     "chat_lock",

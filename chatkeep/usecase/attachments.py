@@ -12,7 +12,7 @@ from chatkeep.usecase.access import chat_lock, find_chat
 from chatkeep.usecase.conditional import ConditionalRead, decide
 from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def list_attachments(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatkeep.domain.conditions import Preconditions, Representation
-from chatkeep.usecase.interface import FileReader
+from chatkeep.usecase.ports import FileReader
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def count_active_sandbox_sessions(ports: Ports) -> int:

@@ -6,7 +6,7 @@ from chatkeep.domain.chat import Chat, validate_title
 from chatkeep.domain.errors import WorkspaceNotFoundError
 from chatkeep.usecase.access import find_workspace, inode_quota, workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:

@@ -8,7 +8,7 @@ from uuid import UUID
 from chatkeep.domain.errors import ChatHasActiveSandboxError
 from chatkeep.usecase.access import chat_lock, find_chat, workspace_lock
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 # Chats deleted side by side under one hold of the workspace's lock: their metadata
 # deletions share commits.

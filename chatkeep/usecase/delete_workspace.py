@@ -6,7 +6,7 @@ from chatkeep.domain.errors import ChatHasActiveSandboxError, ChatNotFoundError
 from chatkeep.usecase.access import find_workspace, workspace_lock
 from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
 from chatkeep.usecase.expiry import end_expired_sessions
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def delete_workspace(ports: Ports, user_id: UUID) -> None:

@@ -9,7 +9,7 @@ from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase.access import workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.get_workspace import usage_of
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def ensure_workspace(

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.access_keys import chat_lock
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.reconcile import reconcile_chat
 
 

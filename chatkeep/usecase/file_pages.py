@@ -10,7 +10,7 @@ from chatkeep.domain.chat import ChatAttachmentName, ChatFile, Position
 from chatkeep.domain.cursor import unknown_cursor
 from chatkeep.domain.errors import InvalidAttachmentNameError, InvalidRequestError
 from chatkeep.domain.file_cursor import FileCursor
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000

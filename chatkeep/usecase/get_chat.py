@@ -5,7 +5,7 @@ from uuid import UUID
 from chatkeep.domain.chat import Chat
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def get_chat(ports: Ports, user_id: UUID, chat_id: UUID) -> Chat:

@@ -5,7 +5,7 @@ from uuid import UUID
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase.access import find_workspace, inode_quota
 from chatkeep.usecase.expiry import end_expired_sessions
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def get_workspace(ports: Ports, user_id: UUID) -> tuple[Workspace, WorkspaceUsage]:

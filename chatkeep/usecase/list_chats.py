@@ -8,7 +8,7 @@ from chatkeep.domain.chat_cursor import ChatCursor
 from chatkeep.domain.errors import InvalidRequestError
 from chatkeep.usecase.access import find_workspace
 from chatkeep.usecase.expiry import end_expired_sessions
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

@@ -14,7 +14,7 @@ from chatkeep.domain.message import (
     block_at,
     end_marker_at,
 )
-from chatkeep.usecase.interface import FileReader
+from chatkeep.usecase.ports import FileReader
 
 WINDOW_BYTES = 16 * 1024
 # Reads are served from one buffered window: the markers and contents of recent short

@@ -6,7 +6,7 @@ from chatkeep.domain.conditions import Preconditions
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.conditional import ConditionalRead, decide
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def read_history(

@@ -8,8 +8,8 @@ from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import BlockRef, Message
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
+from chatkeep.usecase.ports import Ports
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000

@@ -9,7 +9,7 @@ from uuid import UUID
 from chatkeep.domain.chat import Chat, ChatAttachmentName, ChatFile
 from chatkeep.domain.errors import InvalidAttachmentNameError
 from chatkeep.usecase.access_keys import chat_lock
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> None:

@@ -28,7 +28,7 @@ from chatkeep.domain.chat import Chat, ChatAttachmentName
 from chatkeep.domain.errors import ChatNotFoundError, InvalidAttachmentNameError
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
-from chatkeep.usecase.interface import Ports, StoredDir
+from chatkeep.usecase.ports import Ports, StoredDir
 from chatkeep.usecase.reconcile import adopt_files, refresh_files
 
 

@@ -7,7 +7,7 @@ from chatkeep.domain.chat import Chat, ChatStatus, validate_title
 from chatkeep.domain.errors import ChatNotFoundError
 from chatkeep.usecase.access import find_chat, writing_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from chatkeep.domain.errors import (
 )
 from chatkeep.usecase.access import chat_lock, find_chat, inode_quota
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports, StagedAttachment, UploadCheck
+from chatkeep.usecase.ports import Ports, StagedAttachment, UploadCheck
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from chatkeep.domain.conditions import Preconditions
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.usecase.access import find_chat, writing_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.utf8 import utf8_checked
 
 

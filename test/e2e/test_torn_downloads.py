@@ -22,7 +22,7 @@ import uvicorn
 from chatkeep.http.app import build_app
 from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
 from chatkeep.http.server.zerocopy import SENDFILE
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from test.e2e.conftest import LiveChat
 from test.e2e.server import RunningServer
 

@@ -14,7 +14,7 @@ import pytest
 from chatkeep.bootstrap.readiness import readiness_checks
 from chatkeep.http.app import build_app
 from chatkeep.http.health import ReadinessCheck, run_checks
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def served(

@@ -15,7 +15,7 @@ import pytest
 
 from chatkeep.bootstrap.logs import configure_logging
 from chatkeep.http.app import build_app
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 NEW_ID = re.compile(r"[0-9a-f]{32}")
 

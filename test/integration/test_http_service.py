@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from chatkeep.http.app import OPERATIONS, build_app
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def test_healthz_needs_no_identity(client: httpx.AsyncClient) -> None:

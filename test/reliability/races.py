@@ -24,7 +24,7 @@ from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.prune_chats import prune_idle_chats
 from test.conftest import START, FakeClock
 

@@ -18,7 +18,7 @@ from chatkeep.bootstrap.metadata import in_database, in_memory, mirror_of
 from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
 from chatkeep.repository.sql.engine import open_database, sqlite_url
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 # SQLite mirrored in memory is the default store; a SQLite URL keeps reads in the database
 # too; PostgreSQL is the store several replicas share. Each has its own limits.

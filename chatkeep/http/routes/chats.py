@@ -22,8 +22,8 @@ from chatkeep.http.schemas import (
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.delete_chat import delete_chat
 from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.list_chats import list_chats
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.prune_chats import prune_chats
 from chatkeep.usecase.update_chat import ChatChanges, update_chat
 

@@ -15,7 +15,7 @@ from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import OCTET_STREAM, file_id_of
 from chatkeep.http.streaming import ReaderResponse
 from chatkeep.usecase.attachments import open_attachment
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 _CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
 

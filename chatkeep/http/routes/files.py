@@ -28,7 +28,7 @@ from chatkeep.usecase.attachments import (
     list_attachments,
 )
 from chatkeep.usecase.file_pages import PageRequest
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")

@@ -24,7 +24,7 @@ from chatkeep.http.schemas import (
     MessagesQuery,
 )
 from chatkeep.usecase.append_messages import NewMessage, append_messages
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.read_messages import read_messages
 
 MAX_MESSAGES_BODY_BYTES = 16 * 1024 * 1024

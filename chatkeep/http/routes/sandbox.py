@@ -10,7 +10,7 @@ from chatkeep.http.operation import Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import page_request
 from chatkeep.http.schemas import SandboxOut, SandboxPut
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.rescan_chat import rescan_chat
 from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
 

@@ -10,7 +10,7 @@ from chatkeep.http.schemas import WorkspaceOut, WorkspacePut
 from chatkeep.usecase.delete_workspace import delete_workspace
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.get_workspace import get_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 
 
 async def put_workspace(request: Request, ports: Ports) -> Response:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from chatkeep.domain.workspace import Usage
 from chatkeep.repository.sql.claims import Asked, SqlClaim
 from chatkeep.repository.sql.schema import usage_claims, usage_holders, workspace_usage
-from chatkeep.storage.usage import Counter, Reservation
+from chatkeep.usecase.ports.quota import Counter, Reservation
 
 HEARTBEAT_SECONDS = 5.0
 HOLDER_TIMEOUT_SECONDS = 30.0

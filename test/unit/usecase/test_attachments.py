@@ -23,7 +23,7 @@ from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.file_pages import PageRequest
 from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
 

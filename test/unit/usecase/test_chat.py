@@ -16,8 +16,8 @@ from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.delete_chat import delete_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.interface import Ports
 from chatkeep.usecase.list_chats import list_chats
+from chatkeep.usecase.ports import Ports
 from test.conftest import FakeClock
 
 

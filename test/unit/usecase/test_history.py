@@ -10,7 +10,7 @@ from chatkeep.domain.errors import ChatNotFoundError, InvalidHistoryError
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.read_history import read_history
 from chatkeep.usecase.write_history import append_history, replace_history
 

@@ -6,7 +6,7 @@ from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.delete_chat import DELETE_BATCH
 from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.prune_chats import prune_chats
 from chatkeep.usecase.sandbox_session import start_sandbox
 from test.conftest import FakeClock

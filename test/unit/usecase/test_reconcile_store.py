@@ -13,7 +13,7 @@ import pytest
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.interface import Ports, ScannedFile
+from chatkeep.usecase.ports import Ports, ScannedFile
 from chatkeep.usecase.reconcile_store import reconcile_store
 from chatkeep.usecase.sandbox_session import start_sandbox
 from chatkeep.usecase.upload_attachments import upload_attachments

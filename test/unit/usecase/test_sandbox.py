@@ -10,7 +10,7 @@ from chatkeep.usecase.attachments import list_attachments
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.get_workspace import get_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
 from test.conftest import FakeClock
 

@@ -14,7 +14,7 @@ from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.delete_workspace import delete_workspace
 from chatkeep.usecase.ensure_workspace import ensure_workspace
 from chatkeep.usecase.get_workspace import get_workspace
-from chatkeep.usecase.interface import Ports
+from chatkeep.usecase.ports import Ports
 from test.conftest import FakeClock
 
 
