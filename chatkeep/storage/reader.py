@@ -33,8 +33,14 @@ def signature_of(info: os.stat_result) -> Signature:
 
 
 def same_version(signature: Signature, fd: int) -> bool:
-    """Blocking: whether the file open as `fd` still has the version `signature` names."""
-    return signature_of(os.fstat(fd)) == signature
+    """Blocking: whether the file open as `fd` still has the version `signature` names;
+    False when the handle went stale (another client replaced or removed the file)."""
+    try:
+        return signature_of(os.fstat(fd)) == signature
+    except OSError as error:
+        if is_stale(error):
+            return False
+        raise
 
 
 class FileReader:
