@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from chatkeep.bootstrap.settings import Settings
 from chatkeep.http.app import build_app
 from chatkeep.usecase.ports import Ports
 from test.disk import remove_deep_trees
+from test.gluster import GlusterFailed, ThrowawayVolume, unavailable
 from test.postgres import ThrowawayPostgres, server_binaries
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -109,6 +111,24 @@ def postgres() -> Iterator[ThrowawayPostgres]:
 async def postgres_url(postgres: ThrowawayPostgres) -> str:
     """A fresh, empty database on the throwaway server."""
     return await postgres.new_database()
+
+
+@pytest.fixture(scope="session")
+def gluster_volume() -> Iterator[ThrowawayVolume]:
+    """One GlusterFS volume for the whole run, mounted twice (two clients, as on two
+    hosts); skipped, with the reason, where this machine cannot run GlusterFS."""
+    reason = unavailable()
+    if reason is not None:
+        pytest.skip(reason)
+    volume = ThrowawayVolume(caching=os.environ.get("CHATKEEP_GLUSTER_CACHING") == "on")
+    try:
+        try:
+            volume.start()
+        except (GlusterFailed, OSError) as error:
+            pytest.skip(f"GlusterFS is installed but a volume could not be set up: {error}")
+        yield volume
+    finally:
+        volume.stop()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -21,7 +21,7 @@ from chatkeep.domain.conditions import Outcome, Preconditions
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
 from chatkeep.storage.files import APPEND_FLAGS, fsync, open_regular
-from chatkeep.storage.journal import AppendJournal
+from chatkeep.storage.journal import AppendJournal, cut_torn
 from chatkeep.storage.spool import Spool
 from chatkeep.usecase.ports.quota import Reservation
 
@@ -87,7 +87,9 @@ def append_batch(
     """Blocking: append every spool to the history's own inode, fsync once.
 
     None when the history is not a lone regular file; the caller then takes the
-    copy-and-replace path for each append.
+    copy-and-replace path for each append. Call under the chat's lock: the history is
+    opened here, after it, so its size and version are the ones every replica agrees on
+    (decision record 017); a failed batch is cut back only within its own bytes.
     """
     opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
     if opened is None:
@@ -104,8 +106,14 @@ def append_batch(
     if not spools:
         os.close(fd)
         return BatchResult(None, refused)
+    end = before.st_size + sum(spool.size for spool in spools)
     try:
-        intent = journal.record(chat[0], chat[1], before)  # type: ignore[arg-type]
+        intent = journal.record(
+            chat[0],  # type: ignore[arg-type]
+            chat[1],  # type: ignore[arg-type]
+            before,
+            end - before.st_size,
+        )
     except BaseException:
         os.close(fd)
         raise
@@ -118,7 +126,7 @@ def append_batch(
     except BaseException:
         # Should the cut fail, the intent stays and start-up cuts instead.
         try:
-            _cut_back(fd, before.st_size)
+            cut_torn(fd, before.st_ino, before.st_size, end)
         finally:
             os.close(fd)
         journal.clear(intent)
@@ -127,25 +135,19 @@ def append_batch(
         os.close(fd)
     except BaseException:
         # A failed close may have lost what was written: take the batch back.
-        _reopen_and_cut_back(chat_fd, before)
+        _reopen_and_cut_back(chat_fd, before, end)
         journal.clear(intent)
         raise
     journal.clear(intent)
     return BatchResult(after, refused)
 
 
-def _cut_back(fd: int, size: int) -> None:
-    os.ftruncate(fd, size)
-    fsync(fd)
-
-
-def _reopen_and_cut_back(chat_fd: int, before: os.stat_result) -> None:
+def _reopen_and_cut_back(chat_fd: int, before: os.stat_result, end: int) -> None:
     opened = open_regular(chat_fd, HISTORY_FILE_NAME, APPEND_FLAGS)
     if opened is None:
         return
-    fd, now = opened
+    fd, _ = opened
     try:
-        if (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino):
-            _cut_back(fd, before.st_size)
+        cut_torn(fd, before.st_ino, before.st_size, end)
     finally:
         os.close(fd)

@@ -15,9 +15,10 @@ from chatkeep.domain.conditions import Representation
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.storage.descriptors import LISTING_DESCRIPTORS, shared_budget
 from chatkeep.storage.etag import MtimeStamper, etag_of, representation_of
-from chatkeep.storage.files import READ_FLAGS, fsync, fsync_dir, lstat_entry, open_regular
+from chatkeep.storage.files import READ_FLAGS, fsync, fsync_dir, open_regular
 from chatkeep.storage.publish import Install, publish_all
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
+from chatkeep.storage.stale import fresh_stat
 from chatkeep.usecase.ports import HashedFile, ScannedFile
 
 HASH_CHUNK = 1024 * 1024
@@ -45,7 +46,9 @@ class Entry:
 
 
 def entry(chat_fd: int, name: str) -> Entry:
-    info = lstat_entry(chat_fd, name)
+    """What `name` holds now, from a descriptor opened now (stale.fresh_stat): under the
+    chat's lock, the version every replica agrees on."""
+    info = fresh_stat(chat_fd, name)
     if info is None:
         return Entry(exists=False, regular=False, freed=0)
     last = 1 if info.st_nlink == 1 and not stat.S_ISDIR(info.st_mode) else 0
@@ -77,7 +80,7 @@ def publish(
         raise
     etags = []
     for _, name in temps:
-        info = lstat_entry(chat_fd, name)
+        info = fresh_stat(chat_fd, name)
         etags.append("" if info is None else etag_of(info))
     return etags
 

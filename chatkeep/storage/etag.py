@@ -13,13 +13,16 @@ ABSENT_ETAG = '"absent"'
 
 
 def etag_of(info: os.stat_result) -> str:
-    """A strong ETag from the file's identity, size and timestamps (not a content hash).
+    """A strong ETag from the file's inode number, size and timestamps (not a content hash).
 
     Any change a sandbox makes moves at least one of these; writes through the
     API also stamp a unique mtime (see `MtimeStamper`), so two API versions of
-    one inode never share an ETag even within one clock tick.
+    one inode never share an ETag even within one clock tick. No device number: two
+    clients of one distributed filesystem give it different ones, while the inode
+    number, size and times are the server's (decision record 017, "Replicas on a
+    distributed filesystem"): every replica computes the same ETag for one version.
     """
-    signature = f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+    signature = f"{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
     return '"' + hashlib.blake2b(signature.encode(), digest_size=10).hexdigest() + '"'
 
 

@@ -43,6 +43,7 @@ from chatkeep.storage.files import (
 from chatkeep.storage.journal import AppendJournal
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.spool import Spool
+from chatkeep.storage.stale import retry_stale
 from chatkeep.storage.tree import TreeSize, measure
 from chatkeep.storage.usage import UsageLedger
 from chatkeep.usecase.ports import (
@@ -105,7 +106,22 @@ class FileSystemChatStorage:
         if self._fsync_observer is not None:
             observe_fsyncs(self._fsync_observer)
         await anyio.to_thread.run_sync(self._start)
+        if self._process is not None:
+            await self._recover_adopted()
         await self._ledger.start()
+
+    async def _recover_adopted(self) -> None:
+        """Settle the intents taken over from dead processes, each under its chat's
+        cross-replica lock: other replicas may be appending to that chat now."""
+        journal = self._journal
+        assert journal is not None
+        for name, chat_id in await anyio.to_thread.run_sync(journal.adopted):
+            recover = partial(journal.recover_one, self._try_open_chat_dir, name)
+            if chat_id is None:
+                await anyio.to_thread.run_sync(recover)
+                continue
+            async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
+                await anyio.to_thread.run_sync(recover)
 
     def _start(self) -> None:
         for directory in (self._workspaces, self._tmp, self._journal_dir, self._processes):
@@ -115,9 +131,14 @@ class FileSystemChatStorage:
         locks_fd = os.open(self._processes, DIR_FLAGS)
         try:
             with processes.startup_lock(locks_fd):
-                processes.recover_dead(locks_fd, tmp_fd, journal.dir_fd, self._recover)
                 if self._shared:
+                    # Claimed first, so that a dead process's intents move into this
+                    # journal (adopted) and are settled after start-up, under their locks.
                     self._process = processes.claim(locks_fd, tmp_fd, journal.dir_fd)
+                    own = AppendJournal(self._process.journal_fd)
+                    processes.recover_dead(locks_fd, tmp_fd, journal.dir_fd, own.adopt)
+                else:
+                    processes.recover_dead(locks_fd, tmp_fd, journal.dir_fd, self._recover)
         finally:
             os.close(locks_fd)
         if self._process is not None:
@@ -175,7 +196,8 @@ class FileSystemChatStorage:
         # Alone: a write between putting its bytes on disk and adding them to the usage
         # would be counted twice, once by the walk and once by its own addition.
         async with self._chat_locks.hold(_usage_lock(workspace_id)):
-            return await anyio.to_thread.run_sync(partial(self._count_tree, workspace_id))
+            count = partial(self._count_tree, workspace_id)
+            return await anyio.to_thread.run_sync(partial(retry_stale, count))
 
     def _changing_usage(self, workspace_id: UUID) -> AbstractAsyncContextManager[None]:
         """Held around a change of the workspace's bytes on disk and its addition to the
@@ -245,10 +267,15 @@ class FileSystemChatStorage:
         finally:
             os.close(chat_fd)
 
+    def _reading(self, workspace_id: UUID, chat_id: UUID, action: Callable[[int], T]) -> T:
+        """`_in_chat_dir` for an `action` that changes nothing: opened again from the
+        path and retried when a handle went stale (another replica replaced it)."""
+        return retry_stale(partial(self._in_chat_dir, workspace_id, chat_id, action))
+
     # History
 
     async def open_history(self, workspace_id: UUID, chat_id: UUID) -> FileReader:
-        reader = partial(self._in_chat_dir, workspace_id, chat_id, history.open_history_reader)
+        reader = partial(self._reading, workspace_id, chat_id, history.open_history_reader)
         return await self._run(reader)
 
     async def replace_history(
@@ -476,7 +503,7 @@ class FileSystemChatStorage:
         async with self._chat_locks.hold(f"chat-bytes:{chat_id}"):
             names = [file.name.value for file in staged]
             entries = await self._run(
-                partial(self._in_chat_dir, workspace_id, chat_id, _entries_of(names))
+                partial(self._reading, workspace_id, chat_id, _entries_of(names))
             )
             for file, current in zip(staged, entries, strict=True):
                 current.require_replaceable(file.name.value)
@@ -518,7 +545,7 @@ class FileSystemChatStorage:
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> FileReader | None:
         reader = partial(open_reader, name=name.value, guarded=True)
-        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, reader))
+        return await self._run(partial(self._reading, workspace_id, chat_id, reader))
 
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
@@ -537,7 +564,7 @@ class FileSystemChatStorage:
         return str(self.chat_dir(workspace_id, chat_id))
 
     async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
-        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, attachments.scan))
+        return await self._run(partial(self._reading, workspace_id, chat_id, attachments.scan))
 
     async def hash_attachments(
         self, workspace_id: UUID, chat_id: UUID, names: Sequence[ChatAttachmentName]
@@ -548,7 +575,7 @@ class FileSystemChatStorage:
         shares = [[name.value for name in names[i::count]] for i in range(count)]
         hashed = await asyncio.gather(
             *(
-                self._run(partial(self._in_chat_dir, workspace_id, chat_id, hasher))
+                self._run(partial(self._reading, workspace_id, chat_id, hasher))
                 for hasher in (partial(attachments.hash_files, names=share) for share in shares)
             )
         )
@@ -572,10 +599,10 @@ class FileSystemChatStorage:
 
     async def _entry(self, workspace_id: UUID, chat_id: UUID, name: str) -> attachments.Entry:
         found = partial(attachments.entry, name=name)
-        return await self._run(partial(self._in_chat_dir, workspace_id, chat_id, found))
+        return await self._run(partial(self._reading, workspace_id, chat_id, found))
 
     async def _history_state(self, workspace_id: UUID, chat_id: UUID) -> history.HistoryState:
-        state = partial(self._in_chat_dir, workspace_id, chat_id, history.history_state)
+        state = partial(self._reading, workspace_id, chat_id, history.history_state)
         return await anyio.to_thread.run_sync(state)
 
     async def _run(self, action: Callable[[], T]) -> T:

@@ -13,11 +13,12 @@ from chatkeep.domain.chat import HISTORY_FILE_NAME
 from chatkeep.domain.errors import NameConflictError
 from chatkeep.domain.history import HistoryVersion
 from chatkeep.storage.etag import ABSENT_ETAG, MtimeStamper, etag_of, last_modified_of
-from chatkeep.storage.files import READ_FLAGS, fsync, lstat_entry, open_regular
+from chatkeep.storage.files import READ_FLAGS, fsync, open_regular
 from chatkeep.storage.publish import publish_all
 from chatkeep.storage.reader import FileReader, open_reader
 from chatkeep.storage.removal import remove_entry
 from chatkeep.storage.spool import Spool, create_temp_file, discard_temp_file
+from chatkeep.storage.stale import fresh_stat
 
 ABSENT = HistoryVersion(0, ABSENT_ETAG)
 INSTALL_ATTEMPTS = 3
@@ -42,7 +43,9 @@ class HistoryState:
 
 
 def history_state(chat_fd: int) -> HistoryState:
-    info = lstat_entry(chat_fd, HISTORY_FILE_NAME)
+    """The history as a write finds it, from a descriptor opened now (stale.fresh_stat):
+    called under the chat's lock, it is the version every replica agrees on."""
+    info = fresh_stat(chat_fd, HISTORY_FILE_NAME)
     if info is None:
         return HistoryState(ABSENT, regular=False, freed=0, new_inodes=1)
     kept = 1 if info.st_nlink > 1 and not stat.S_ISDIR(info.st_mode) else 0
@@ -86,7 +89,7 @@ def write_new_history(
             os.unlink(name, dir_fd=temp_dir_fd)
         raise
     # The rename changed the inode's ctime: report the file as it is now.
-    return lstat_entry(chat_fd, HISTORY_FILE_NAME) or written
+    return fresh_stat(chat_fd, HISTORY_FILE_NAME) or written
 
 
 def _copy_old_history(chat_fd: int, fd: int) -> None:

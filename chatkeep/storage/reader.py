@@ -14,6 +14,7 @@ import anyio.to_thread
 from chatkeep.domain.errors import ContentChangedError
 from chatkeep.storage.etag import etag_of, last_modified_of
 from chatkeep.storage.files import READ_FLAGS, open_regular
+from chatkeep.storage.stale import is_stale
 
 READ_CHUNK_BYTES = 1024 * 1024
 # Files up to this size are read whole at open: one thread hop, then from memory.
@@ -23,17 +24,23 @@ HEAD_BYTES = 256 * 1024
 HEAD_ATTEMPTS = 3
 
 # What the ETag is made of: a file whose signature is unchanged has the version opened.
-Signature = tuple[int, int, int, int, int]
+Signature = tuple[int, int, int, int]
 
 
 def signature_of(info: os.stat_result) -> Signature:
-    """The version of a file as `etag_of` sees it: device, inode, size, mtime, ctime."""
-    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    """The version of a file as `etag_of` sees it: inode, size, mtime, ctime."""
+    return (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def same_version(signature: Signature, fd: int) -> bool:
-    """Blocking: whether the file open as `fd` still has the version `signature` names."""
-    return signature_of(os.fstat(fd)) == signature
+    """Blocking: whether the file open as `fd` still has the version `signature` names;
+    False when the handle went stale (another client replaced or removed the file)."""
+    try:
+        return signature_of(os.fstat(fd)) == signature
+    except OSError as error:
+        if is_stale(error):
+            return False
+        raise
 
 
 class FileReader:
@@ -96,7 +103,12 @@ def _read(fd: int, size: int, offset: int, last: bool, signature: Signature | No
     """Blocking: `size` bytes at `offset`. For a guarded reader, a short read, or a last
     read after which the file is no longer the version opened, raises ContentChangedError:
     every byte served was read before that check, so none is of a later version."""
-    chunk = os.pread(fd, size, offset)
+    try:
+        chunk = os.pread(fd, size, offset)
+    except OSError as error:
+        if is_stale(error):  # another client replaced or removed the file being served
+            raise ContentChangedError("the file was replaced while it was being read") from error
+        raise
     if signature is not None and (len(chunk) < size or (last and not same_version(signature, fd))):
         raise ContentChangedError("the file changed while it was being read")
     return chunk

@@ -10,7 +10,9 @@ import httpx
 import pytest
 
 from test.disk import regular_file_bytes
+from test.e2e.replicas import PLACES, replica_pair
 from test.e2e.server import RunningServer
+from test.postgres import ThrowawayPostgres
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +86,12 @@ def client(live: RunningServer) -> Iterator[httpx.Client]:
 @pytest.fixture
 def chat(client: httpx.Client, live: RunningServer) -> LiveChat:
     return new_chat(client, live.data_dir)
+
+
+@pytest.fixture(params=PLACES)
+def replicas(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres: ThrowawayPostgres
+) -> Iterator[list[RunningServer]]:
+    """Two replicas on one PostgreSQL database: on one local directory, then on two
+    mounts of one GlusterFS volume (test/e2e/replicas.py)."""
+    yield from replica_pair(request, tmp_path, postgres)

@@ -1,41 +1,21 @@
-"""Two `chatkeep serve` processes on one PostgreSQL database and one data directory, as
-replicas behind a load balancer: the quota and the sandbox rule hold across them."""
+"""Two `chatkeep serve` processes on one PostgreSQL database and one data directory (one
+local directory, or two mounts of one GlusterFS volume), as replicas behind a load
+balancer: the quota and the sandbox rule hold across them."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-import pytest
 
+from test.e2e.replicas import clients
 from test.e2e.server import RunningServer
-from test.postgres import ThrowawayPostgres
 
 QUOTA = 10_000
 FILE_BYTES = 1_000
-
-
-@pytest.fixture
-def replicas(tmp_path: Path, postgres: ThrowawayPostgres) -> Iterator[list[RunningServer]]:
-    url = asyncio.run(postgres.new_database())
-    data_dir = tmp_path / "data"
-    with (
-        RunningServer(data_dir, "--metadata", url) as first,
-        RunningServer(data_dir, "--metadata", url) as second,
-    ):
-        yield [first, second]
-
-
-def clients(replicas: list[RunningServer], user: str) -> list[httpx.Client]:
-    return [
-        httpx.Client(base_url=server.url, headers={"X-User-Id": user}, timeout=30)
-        for server in replicas
-    ]
 
 
 def bytes_on_disk(root: Path) -> int:

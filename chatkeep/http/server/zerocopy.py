@@ -126,7 +126,10 @@ def _send(
             sent += done
         while sent < count and not stop.is_set():
             size = min(COPY_CHUNK_BYTES, count - sent)
-            piece = os.pread(file_fd, size, offset + sent)
+            try:
+                piece = os.pread(file_fd, size, offset + sent)
+            except OSError as error:  # ESTALE above all: another client replaced the file
+                raise ContentChangedError("the file changed while it was being sent") from error
             last = sent + size == count
             if len(piece) < size or (last and version_check and not version_check(file_fd)):
                 raise ContentChangedError("the file changed while it was being sent")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -19,20 +20,25 @@ async def new_chat(storage: FileSystemChatStorage) -> tuple[uuid.UUID, uuid.UUID
 
 
 def tear_append(
-    storage: FileSystemChatStorage, chat: tuple[uuid.UUID, uuid.UUID], journal: Path
+    storage: FileSystemChatStorage,
+    chat: tuple[uuid.UUID, uuid.UUID],
+    journal: Path,
+    recorded_size: int | None = None,
 ) -> None:
-    """Leave what a crash in the middle of an append leaves: half an append after the
-    history, and the intent that recorded the size before it."""
+    """Leave what a crash in the middle of an append leaves: half of a 28-byte append
+    after the history, and the intent that recorded the size before it (or
+    `recorded_size`, as a stale attribute cache would have given it) and its end."""
     history = storage.chat_dir(*chat) / "history.md"
     info = history.stat()
     with open(history, "ab") as torn:
         torn.write(b"half of an app")
+    size = info.st_size if recorded_size is None else recorded_size
     intent = {
         "workspace_id": str(chat[0]),
         "chat_id": str(chat[1]),
-        "dev": info.st_dev,
         "ino": info.st_ino,
-        "size": info.st_size,
+        "size": size,
+        "end": size + 28,
     }
     (journal / f"{chat[1]}.append").write_text(json.dumps(intent))
 
@@ -138,4 +144,72 @@ async def test_a_dead_process_is_recovered_by_the_next_start(tmp_path: Path) -> 
     assert await read_all(next_one, chat) == b"whole\n"
     assert os.listdir(data / "journal") != [process]
     assert process not in os.listdir(data / "tmp")
+    await next_one.close()
+
+
+async def test_a_torn_append_followed_by_other_writes_is_not_cut(tmp_path: Path) -> None:
+    """A dead replica's torn append that another replica's acknowledged append followed
+    (the dead one's lock went with it) is left in place: cutting back to the recorded
+    size would erase the later append."""
+    data = tmp_path / "data"
+    dead = shared(data)
+    await dead.start()
+    chat = await new_chat(dead)
+    await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
+    [process] = os.listdir(data / "journal")
+    tear_append(dead, chat, data / "journal" / process)
+    await dead.close()
+    with open(dead.chat_dir(*chat) / "history.md", "ab") as history:
+        history.write(b"\nanother replica's acknowledged append\n")
+
+    next_one = shared(data)
+    await next_one.start()
+    content = await read_all(next_one, chat)
+    assert content.endswith(b"another replica's acknowledged append\n")
+    assert os.listdir(data / "journal" / os.listdir(data / "journal")[0]) == []
+    await next_one.close()
+
+
+async def test_a_stale_recorded_size_never_cuts_into_earlier_bytes(tmp_path: Path) -> None:
+    """An intent whose recorded size was stale (smaller than the history was, as an
+    attribute cache that missed another replica's append would give it) cuts nothing:
+    the bytes between the stale size and the real one were acknowledged."""
+    data = tmp_path / "data"
+    storage = FileSystemChatStorage(data, locks=LocalKeyedLocks())
+    await storage.start()
+    chat = await new_chat(storage)
+    acknowledged = b"whole\n" + b"another replica's append, 40 bytes long\n"
+    await storage.append_history(*chat, body(acknowledged), quota_bytes=QUOTA, preconditions=None)
+    await storage.close()
+    tear_append(storage, chat, data / "journal", recorded_size=len(b"whole\n"))
+
+    restarted = FileSystemChatStorage(data, locks=LocalKeyedLocks())
+    await restarted.start()
+    assert (await read_all(restarted, chat)).startswith(acknowledged)
+    assert os.listdir(data / "journal") == []
+    await restarted.close()
+
+
+async def test_a_dead_processs_intent_is_settled_under_its_chats_lock(tmp_path: Path) -> None:
+    """A dead replica's torn append is cut back only once the chat's cross-replica lock
+    is free: a live replica holding it (appending) is never cut under."""
+    data = tmp_path / "data"
+    locks = LocalKeyedLocks()
+    dead = FileSystemChatStorage(data, shared_locks=locks)
+    await dead.start()
+    chat = await new_chat(dead)
+    await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
+    [process] = os.listdir(data / "journal")
+    tear_append(dead, chat, data / "journal" / process)
+    await dead.close()
+
+    next_one = FileSystemChatStorage(data, shared_locks=locks)
+    async with locks.hold(f"chat-bytes:{chat[1]}"):
+        starting = asyncio.create_task(next_one.start())
+        await asyncio.sleep(0.3)
+        assert not starting.done()
+        history = next_one.chat_dir(*chat) / "history.md"
+        assert history.read_bytes() == b"whole\nhalf of an app"
+    await starting
+    assert await read_all(next_one, chat) == b"whole\n"
     await next_one.close()
