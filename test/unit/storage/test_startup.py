@@ -195,7 +195,7 @@ async def test_a_dead_processs_intent_is_settled_under_its_chats_lock(tmp_path: 
     is free: a live replica holding it (appending) is never cut under."""
     data = tmp_path / "data"
     locks = LocalKeyedLocks()
-    dead = FileSystemChatStorage(data, shared_locks=locks)
+    dead = FileSystemChatStorage(data, locks=locks, shared=True)
     await dead.start()
     chat = await new_chat(dead)
     await dead.append_history(*chat, body(b"whole\n"), quota_bytes=QUOTA, preconditions=None)
@@ -203,7 +203,7 @@ async def test_a_dead_processs_intent_is_settled_under_its_chats_lock(tmp_path: 
     tear_append(dead, chat, data / "journal" / process)
     await dead.close()
 
-    next_one = FileSystemChatStorage(data, shared_locks=locks)
+    next_one = FileSystemChatStorage(data, locks=locks, shared=True)
     async with locks.hold(f"chat-bytes:{chat[1]}"):
         starting = asyncio.create_task(next_one.start())
         await asyncio.sleep(0.3)
