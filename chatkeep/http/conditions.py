@@ -40,11 +40,13 @@ def preconditions_of(headers: Headers) -> Preconditions | None:
 
 
 def validator_headers(reader: FileReader) -> dict[str, str]:
-    """`ETag` and, when the file has one, `Last-Modified` (dates.last_modified_field; RFC
-    9110 §8.8.2, §8.8.3)."""
+    """`ETag` and, when the file has one and its second is over, `Last-Modified`
+    (dates.last_modified_field; RFC 9110 §8.8.2, §8.8.3)."""
     headers = {"ETag": reader.etag}
     if reader.last_modified is not None:
-        headers["Last-Modified"] = last_modified_field(reader.last_modified)
+        field = last_modified_field(reader.last_modified)
+        if field is not None:
+            headers["Last-Modified"] = field
     return headers
 
 

@@ -4,7 +4,7 @@ in the preferred one."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import format_datetime
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -67,16 +67,21 @@ def format_http_date(moment: datetime) -> str:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)
 
 
-def last_modified_field(moment: datetime, now: datetime | None = None) -> str:
-    """The Last-Modified field of a representation last modified at `moment`: an
-    IMF-fixdate, but never of a second that is not over yet at `now` (default: the
-    clock), nor so later than the Date field uvicorn sends, which it refreshes once a
-    second (RFC 9110 §8.8.2.1: never later than Date).
+def last_modified_field(moment: datetime, now: datetime | None = None) -> str | None:
+    """The Last-Modified field of a representation last modified at `moment`: its
+    IMF-fixdate once that second is over at `now` (default: the clock); None, and no field
+    sent, while it is not (decision record 019).
 
-    A date given out during the second of a write would name that second for every
-    later write in it too, and If-Modified-Since would take them for unmodified; a date
-    one second earlier reads as modified instead, which costs one needless transfer.
-    Preconditions are still decided on the file's own second (decision record 019).
+    Within its second a version's date cannot be given out: a later write in the same
+    second would have the same date, and If-Modified-Since would take it for unmodified;
+    and uvicorn's Date, refreshed once a second, could still name the second before
+    (RFC 9110 §8.8.2.1: never later than Date). Sending the second before instead made
+    the field depend on when it was asked: two replicas, or one replica a second apart,
+    gave two dates for one version (contract 1.1, "Replicas on a distributed
+    filesystem"). Omitted, the ETag alone validates for that second, and every date sent
+    for a version is the same. Preconditions are still decided on the file's own second.
     """
     current = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    return format_http_date(min(moment.astimezone(UTC), current - timedelta(seconds=1)))
+    if moment.astimezone(UTC).replace(microsecond=0) >= current:
+        return None
+    return format_http_date(moment)

@@ -6,13 +6,20 @@ import contextlib
 import hashlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 
 from chatkeep.storage.files import disk_full_is_domain_error, write_all
 
+if TYPE_CHECKING:
+    from chatkeep.usecase.ports.quota import Reservation
+
 COPY_CHUNK = 1024 * 1024
+# A body this small stays in memory until it is published.
+MEMORY_SPOOL_BYTES = 1024 * 1024
 FLUSH_BYTES = 1024 * 1024
 TEMP_FILE_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -107,3 +114,14 @@ def discard_temp_file(temp_dir_fd: int, fd: int, name: str) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(name, dir_fd=temp_dir_fd)
+
+
+async def receive(body: AsyncIterator[bytes], spool: Spool, reservation: Reservation) -> None:
+    """Read `body` into `spool`, growing `reservation` before each chunk is kept. Raises
+    WorkspaceQuotaExceededError, InsufficientStorageError, or what reading `body` raises;
+    the caller discards the spool and releases the reservation then."""
+    async for chunk in body:
+        if chunk:
+            await reservation.grow(len(chunk))
+            await spool.write(chunk)
+    await spool.flush()

@@ -6,6 +6,7 @@ distributed filesystem"; issue 17's examples)."""
 
 from __future__ import annotations
 
+import time
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -25,16 +26,22 @@ def upload(
 
 def test_every_replica_answers_the_same_validators(replicas: list[RunningServer]) -> None:
     """The ETag and Last-Modified of a history and of an attachment are the same on both
-    replicas, and either one's ETag works on the other: If-Match writes, If-None-Match
-    answers 304, If-Range honours the range."""
+    replicas (a Last-Modified is given once the version's second is over, and then the
+    same one; never two dates for one version), and either one's ETag works on the other:
+    If-Match writes, If-None-Match answers 304, If-Range honours the range."""
     first, second, chat = new_chat(replicas)
     written = first.put(f"/v1/chats/{chat}/history", content=b"# notes\n" * 10)
     stored = upload(first, chat, "a.txt", b"0123456789" * 100).json()["files"][0]
     content = f"/v1/chats/{chat}/files/{stored['file_id']}/content"
-    for path in (f"/v1/chats/{chat}/history", content):
+    paths = (f"/v1/chats/{chat}/history", content)
+    early = [client.get(path) for path in paths for client in (first, second)]
+    time.sleep(1.1)  # the versions' second is over: both replicas date them
+    for path in paths:
         seen = [client.get(path) for client in (first, second)]
         assert seen[0].headers["etag"] == seen[1].headers["etag"], path
         assert seen[0].headers["last-modified"] == seen[1].headers["last-modified"], path
+        dated = [r.headers["last-modified"] for r in early if r.url.path == path]
+        assert set(dated) <= {seen[0].headers["last-modified"]}, path
         for client, other in ((first, seen[1]), (second, seen[0])):
             etag = other.headers["etag"]
             assert client.get(path, headers={"If-None-Match": etag}).status_code == 304

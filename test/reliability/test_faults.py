@@ -127,9 +127,9 @@ async def test_fault_sweep(
             assert history == OLD_HISTORY, f"{function} #{nth}: history changed"
             assert attachment == OLD_FILE, f"{function} #{nth}: attachment changed"
         assert sorted(os.listdir(directory)) == ["file.bin", "history.md"]
-        assert os.listdir(storage._tmp) == [], f"{function} #{nth}: temp file left"
-        assert os.listdir(storage._journal_dir) == [], f"{function} #{nth}: intent left"
-        assert storage._ledger.claimed_bytes(chat[0]) == 0
+        assert os.listdir(storage._layout.tmp) == [], f"{function} #{nth}: temp file left"
+        assert os.listdir(storage._layout.journal) == [], f"{function} #{nth}: intent left"
+        assert storage._usage.ledger.claimed_bytes(chat[0]) == 0
         recounted = await storage.recount_usage(chat[0])
         assert recounted.bytes == regular_file_bytes(directory.parent)
         await storage.close()

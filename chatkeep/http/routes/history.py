@@ -66,8 +66,9 @@ async def _write(request: Request, ports: Ports, write: WriteHistory) -> Respons
     version = await write(ports, user_id_of(request), chat_id, body_chunks(request), conditions)
     written = HistoryWritten(size_bytes=version.size_bytes, etag=version.etag)
     response = json_response(written, ETag=version.etag)
-    if version.last_modified is not None:
-        response.headers["Last-Modified"] = last_modified_field(version.last_modified)
+    field = None if version.last_modified is None else last_modified_field(version.last_modified)
+    if field is not None:
+        response.headers["Last-Modified"] = field
     return response
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from chatkeep.http.dates import format_http_date, parse_http_date
+from chatkeep.http.dates import format_http_date, last_modified_field, parse_http_date
 
 NOV_6 = datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
 
@@ -51,3 +51,21 @@ def test_two_digit_years_look_back_past_fifty_years_ahead() -> None:
 def test_written_as_imf_fixdate_without_fractions() -> None:
     """Last-Modified is written as an IMF-fixdate of whole seconds."""
     assert format_http_date(NOV_6.replace(microsecond=999_999)) == "Sun, 06 Nov 1994 08:49:37 GMT"
+
+
+def test_a_last_modified_is_given_only_once_its_second_is_over() -> None:
+    """A version's date is sent once its second is over, and then always the same; within
+    that second none is sent (a later write in it would share the date)."""
+    written = datetime(2026, 11, 29, 18, 9, 20, 900_000, tzinfo=UTC)
+    assert last_modified_field(written, now=written) is None
+    assert last_modified_field(written, now=written.replace(microsecond=999_999)) is None
+    after = [written + timedelta(seconds=s) for s in (0.1, 1, 3600)]
+    dates = {last_modified_field(written, now=moment) for moment in after}
+    assert dates == {"Sun, 29 Nov 2026 18:09:20 GMT"}
+
+
+def test_a_date_in_the_future_is_never_given() -> None:
+    """A modification time ahead of the clock (a sandbox set it, or another host's clock)
+    gives no Last-Modified rather than one later than Date."""
+    now = datetime(2026, 11, 29, 18, 0, 0, tzinfo=UTC)
+    assert last_modified_field(now + timedelta(days=1), now=now) is None

@@ -69,7 +69,7 @@ async def test_stale_if_match_in_a_crowd_fails_alone(
     content = (await read_all(storage, chat)).decode()
     assert "conditional" not in content
     assert sorted(content.splitlines()) == sorted(["base", *(f"plain {i}" for i in range(10))])
-    assert await storage.workspace_used_bytes(chat[0]) == len(content)
+    assert (await storage.workspace_usage(chat[0])).bytes == len(content)
 
 
 async def test_current_if_match_heads_its_own_batch(

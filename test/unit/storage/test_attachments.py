@@ -37,8 +37,8 @@ async def test_staged_file_is_invisible_until_published(
     await storage.publish_attachments(*chat, [staged])
     await storage.discard_staged([staged])
     assert (storage.chat_dir(*chat) / "a.bin").read_bytes() == data
-    assert await storage.workspace_used_bytes(chat[0]) == len(data)
-    assert os.listdir(storage._tmp) == []
+    assert (await storage.workspace_usage(chat[0])).bytes == len(data)
+    assert os.listdir(storage._layout.tmp) == []
 
 
 async def test_discarded_stage_leaves_nothing(storage: FileSystemChatStorage, chat: Chat) -> None:
@@ -50,10 +50,10 @@ async def test_discarded_stage_leaves_nothing(storage: FileSystemChatStorage, ch
         quota_bytes=QUOTA * 10,
         expected_size=None,
     )
-    assert os.listdir(storage._tmp) != []
+    assert os.listdir(storage._layout.tmp) != []
     await storage.discard_staged([staged])
-    assert os.listdir(storage._tmp) == []
-    assert storage._ledger.claimed_bytes(chat[0]) == 0
+    assert os.listdir(storage._layout.tmp) == []
+    assert storage._usage.ledger.claimed_bytes(chat[0]) == 0
 
 
 async def test_declared_size_is_refused_before_reading(
@@ -69,7 +69,7 @@ async def test_declared_size_is_refused_before_reading(
         await storage.stage_attachment(
             *chat, name("big"), never_read(), quota_bytes=100, expected_size=101
         )
-    assert storage._ledger.claimed_bytes(chat[0]) == 0
+    assert storage._usage.ledger.claimed_bytes(chat[0]) == 0
 
 
 async def test_name_taken_by_a_directory_conflicts(
@@ -91,7 +91,7 @@ async def test_name_taken_by_a_directory_conflicts(
         await storage.publish_attachments(*chat, [staged])
     await storage.discard_staged([staged])
     assert directory.is_dir()
-    assert await storage.workspace_used_bytes(chat[0]) == 0
+    assert (await storage.workspace_usage(chat[0])).bytes == 0
 
 
 async def test_replacing_a_hard_linked_file_frees_nothing(
@@ -121,7 +121,7 @@ async def test_delete_unlinks_files_and_leaves_directories(
     await storage.publish_attachments(*chat, [staged])
     await storage.delete_attachment(*chat, name("gone"))
     assert not (storage.chat_dir(*chat) / "gone").exists()
-    assert await storage.workspace_used_bytes(chat[0]) == 0
+    assert (await storage.workspace_usage(chat[0])).bytes == 0
     (storage.chat_dir(*chat) / "dir").mkdir()
     await storage.delete_attachment(*chat, name("dir"))
     assert (storage.chat_dir(*chat) / "dir").is_dir()

@@ -108,8 +108,8 @@ async def test_write_over_quota_is_refused_and_changes_nothing(
     with pytest.raises(WorkspaceQuotaExceededError):
         await storage.replace_history(*chat, body(b"z" * 101), quota_bytes=100, preconditions=None)
     assert await read_all(storage, chat) == b"x" * 60
-    assert await storage.workspace_used_bytes(workspace_id) == 60
-    assert os.listdir(storage._tmp) == []
+    assert (await storage.workspace_usage(workspace_id)).bytes == 60
+    assert os.listdir(storage._layout.tmp) == []
 
 
 async def test_replace_counts_the_old_history_as_freed(
@@ -121,7 +121,7 @@ async def test_replace_counts_the_old_history_as_freed(
         *chat, body(b"b" * 95), quota_bytes=100, preconditions=None
     )
     assert version.size_bytes == 95
-    assert await storage.workspace_used_bytes(chat[0]) == 95
+    assert (await storage.workspace_usage(chat[0])).bytes == 95
 
 
 async def test_shrinking_write_is_allowed_over_quota(
@@ -133,7 +133,7 @@ async def test_shrinking_write_is_allowed_over_quota(
         *chat, body(b"b" * 10), quota_bytes=5, preconditions=None
     )
     assert version.size_bytes == 10
-    assert await storage.workspace_used_bytes(chat[0]) == 10
+    assert (await storage.workspace_usage(chat[0])).bytes == 10
 
 
 async def test_concurrent_appends_land_whole(storage: FileSystemChatStorage, chat: Chat) -> None:
@@ -153,7 +153,7 @@ async def test_concurrent_appends_land_whole(storage: FileSystemChatStorage, cha
     await asyncio.gather(*(append(i) for i in range(200)))
     lines = (await read_all(storage, chat)).decode().splitlines()
     assert sorted(lines) == [f"<{i:03d}:" + "x" * 50 + ">" for i in range(200)]
-    assert await storage.workspace_used_bytes(chat[0]) == 200 * 57
+    assert (await storage.workspace_usage(chat[0])).bytes == 200 * 57
 
 
 async def test_missing_chat_directory_is_chat_not_found(storage: FileSystemChatStorage) -> None:

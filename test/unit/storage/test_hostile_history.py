@@ -147,4 +147,4 @@ async def test_delete_chat_unlinks_a_symlink_to_a_host_directory(
     await storage.delete_chat(*chat)
     assert not chat_dir.exists()
     assert (outside / "precious").read_bytes() == b"precious"
-    assert os.listdir(storage._tmp) == []
+    assert os.listdir(storage._layout.tmp) == []

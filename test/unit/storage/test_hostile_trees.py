@@ -95,8 +95,8 @@ async def test_deleting_a_chat_leaves_nothing_whatever_it_holds(
     await storage.recount_usage(chat[0])
     await storage.delete_chat(*chat)
     assert not os.path.lexists(storage.chat_dir(*chat))
-    assert os.listdir(storage._tmp) == []
-    assert await storage.workspace_used_bytes(chat[0]) == 4
+    assert os.listdir(storage._layout.tmp) == []
+    assert (await storage.workspace_usage(chat[0])).bytes == 4
     assert untouched(host) == before
 
 
@@ -116,7 +116,7 @@ async def test_a_chat_directory_replaced_by_a_symlink_is_deleted_not_its_target(
     directory.symlink_to(pointed)
     await storage.delete_chat(*chat)
     assert not os.path.lexists(directory)
-    assert os.listdir(storage._tmp) == []
+    assert os.listdir(storage._layout.tmp) == []
     assert (untouched(host), sorted(os.listdir(storage.chat_dir(*other)))) == before
     assert (storage.chat_dir(*other) / "theirs.txt").read_bytes() == b"theirs"
 
@@ -139,8 +139,8 @@ async def test_a_chat_directory_replaced_by_a_special_file_is_deleted(
     await storage.recount_usage(chat[0])
     await storage.delete_chat(*chat)
     assert not os.path.lexists(directory)
-    assert os.listdir(storage._tmp) == []
-    assert await storage.workspace_used_bytes(chat[0]) == 0
+    assert os.listdir(storage._layout.tmp) == []
+    assert (await storage.workspace_usage(chat[0])).bytes == 0
 
 
 async def test_deleting_a_workspace_leaves_nothing(
@@ -155,8 +155,8 @@ async def test_deleting_a_workspace_leaves_nothing(
     storage.chat_dir(*linked).symlink_to(host)
     before = untouched(host)
     await storage.delete_workspace(chat[0])
-    assert os.listdir(storage._workspaces) == []
-    assert os.listdir(storage._tmp) == []
+    assert os.listdir(storage._layout.workspaces) == []
+    assert os.listdir(storage._layout.tmp) == []
     assert untouched(host) == before
 
 
@@ -193,13 +193,13 @@ async def test_a_deletion_that_cannot_finish_still_deletes_the_chat(
         await storage.delete_chat(*chat)
     monkeypatch.undo()
     assert not os.path.lexists(storage.chat_dir(*chat))
-    [left] = os.listdir(storage._tmp)
+    [left] = os.listdir(storage._layout.tmp)
     assert f"could not remove tmp/{left}" in caplog.text
-    assert await storage.workspace_used_bytes(chat[0]) == 4
+    assert (await storage.workspace_usage(chat[0])).bytes == 4
     await storage.close()
     restarted = FileSystemChatStorage(storage._root, locks=LocalKeyedLocks())
     await restarted.start()  # the next start removes it
-    assert os.listdir(storage._tmp) == []
+    assert os.listdir(storage._layout.tmp) == []
     await restarted.close()
     await storage.start()
 

@@ -92,7 +92,7 @@ async def test_usage_of_an_existing_workspace_is_counted_from_disk(tmp_path: Pat
     await storage.close()
     restarted = FileSystemChatStorage(data, locks=LocalKeyedLocks())
     await restarted.start()
-    assert await restarted.workspace_used_bytes(chat[0]) == 130
+    assert (await restarted.workspace_usage(chat[0])).bytes == 130
     await restarted.close()
 
 
