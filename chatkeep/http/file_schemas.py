@@ -8,7 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from chatkeep.domain.cursor import MAX_CURSOR_CHARS
-from chatkeep.http.schemas import ChatFileOut, QueryModel
+from chatkeep.http.schema_types import QueryModel
+from chatkeep.http.schemas import ChatFileOut
 from chatkeep.usecase import file_pages
 from chatkeep.usecase.file_pages import FilePage
 

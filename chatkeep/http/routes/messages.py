@@ -13,9 +13,7 @@ from chatkeep.http.bodies import describe, read_json_bytes, read_query
 from chatkeep.http.conditions import preconditions_of
 from chatkeep.http.errors import RequestError
 from chatkeep.http.identity import user_id_of
-from chatkeep.http.operation import Operation, json_response
-from chatkeep.http.routes.chats import chat_id_of
-from chatkeep.http.schemas import (
+from chatkeep.http.message_schemas import (
     ManyMessages,
     MessageIn,
     MessageList,
@@ -23,6 +21,8 @@ from chatkeep.http.schemas import (
     MessagesPost,
     MessagesQuery,
 )
+from chatkeep.http.operation import Operation, json_response
+from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.usecase.append_messages import NewMessage, append_messages
 from chatkeep.usecase.ports import Ports
 from chatkeep.usecase.read_messages import read_messages

@@ -145,7 +145,7 @@ class JsonErrorsProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete:
             cycle.keep_alive = False
         else:
-            self._drop()
+            self.drop()
 
     def _refusal(self, status: HTTPStatus, code: str, message: str) -> bytes:
         """The whole answer refusing the request whose head is being read, with the
@@ -161,9 +161,9 @@ class JsonErrorsProtocol(HttpToolsProtocol):
     def _write_and_drop(self, answer: bytes) -> None:
         if not self.transport.is_closing():
             self.transport.write(answer)
-        self._drop()
+        self.drop()
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
         """Closes the connection; a running request sees a disconnect at once."""
         if self.cycle is not None and not self.cycle.response_complete:
             self.cycle.disconnected = True

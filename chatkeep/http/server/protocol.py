@@ -14,16 +14,15 @@ from time import perf_counter
 from typing import Any, ClassVar
 
 from uvicorn.config import Config
-from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 from uvicorn.server import ServerState
 
-from chatkeep.domain.errors import ContentChangedError
-from chatkeep.http.observe import Recorder, add_sendfile_bytes
+from chatkeep.http.observe import Recorder
 from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.extensions import abort_response, send_response_file
 from chatkeep.http.server.json_errors import JsonErrorsProtocol
 from chatkeep.http.server.linger import LingerOnClose
 from chatkeep.http.server.refusal import refusal, refusal_request_id, refused_exchange
-from chatkeep.http.server.zerocopy import ABORT, SENDFILE, TransferStopped, VersionCheck, send_file
+from chatkeep.http.server.zerocopy import ABORT, SENDFILE
 
 
 class HeadTooLarge(Exception):
@@ -125,8 +124,8 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         extensions = self.scope.setdefault("extensions", {})
         # By weak reference: the scope belongs to the cycle, and a cycle that held itself
         # would wait for the garbage collector instead of going with its last reference.
-        extensions[SENDFILE] = {"send": partial(self._send_file, weakref.ref(cycle))}
-        extensions[ABORT] = {"abort": partial(self._abort_response, weakref.ref(cycle))}
+        extensions[SENDFILE] = {"send": partial(send_response_file, self, weakref.ref(cycle))}
+        extensions[ABORT] = {"abort": partial(abort_response, self, weakref.ref(cycle))}
         self._linger = None
         if self._announces_body():
             self._linger = LingerOnClose(self.transport, lambda: self.cycle.more_body)
@@ -174,43 +173,6 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         )
         self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
 
-    async def _send_file(
-        self,
-        cycle_ref: weakref.ref[RequestResponseCycle],
-        fd: int,
-        offset: int,
-        count: int,
-        version_check: VersionCheck | None = None,
-    ) -> None:
-        """The SENDFILE extension: the body of the cycle's response, straight from `fd`.
-        Raises ContentChangedError, the connection reset, when `version_check` finds the
-        file moved before its last bytes."""
-        cycle = cycle_ref()
-        if cycle is None:
-            return  # its request has been let go: nobody is waiting for these bytes
-        try:
-            sent = await send_file(
-                self.transport, fd, offset, count, self.limits.send_timeout, version_check
-            )
-        except TransferStopped as stopped:
-            add_sendfile_bytes(cycle.scope, stopped.sent)
-            self._abort_response(cycle_ref)
-            return
-        except ContentChangedError:
-            self._abort_response(cycle_ref)
-            raise
-        add_sendfile_bytes(cycle.scope, sent)
-        cycle.expected_content_length -= sent
-
-    def _abort_response(self, cycle_ref: weakref.ref[RequestResponseCycle]) -> None:
-        """The ABORT extension: reset the connection; the cycle's response stays unfinished
-        and what it still sends is dropped."""
-        cycle = cycle_ref()
-        if cycle is not None:
-            cycle.disconnected = True
-        self._drop()
-        self.transport.abort()
-
     def _announces_body(self) -> bool:
         return any(
             (name == b"content-length" and value != b"0") or name == b"transfer-encoding"
@@ -227,7 +189,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             message = f"the request head did not arrive within {self.limits.head_timeout} s"
             self._refuse(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message)
         else:
-            self._drop()
+            self.drop()
 
     def _body_timed_out(self) -> None:
         self._timer = None
@@ -236,14 +198,14 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             # The wait is ours, not the client's: the application has not read yet.
             self._arm(self.limits.body_timeout, self._body_timed_out)
         elif cycle.response_started:
-            self._drop()
+            self.drop()
         else:
             message = f"no request body bytes arrived for {self.limits.body_timeout} s"
             self._refuse(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message)
 
     def _send_timed_out(self) -> None:
         self._send_timer = None
-        self._drop()
+        self.drop()
         # close() would wait for the client to read what is buffered, which it does not.
         self.transport.abort()
 
@@ -267,9 +229,11 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
                 record(refused_exchange(self.parser, url, status, code, request_id, took))
         return refusal(status, code, message, request_id)
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Closes the connection, its timers disarmed; a running request sees a disconnect
+        at once."""
         self._disarm()
-        super()._drop()
+        super().drop()
 
     def _arm(self, delay: float, callback: Any) -> None:
         self._disarm()
