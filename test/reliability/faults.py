@@ -8,7 +8,9 @@ and passes everything else through to the real `os`.
 from __future__ import annotations
 
 import errno as errnos
+import importlib
 import os
+import pkgutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,24 +19,19 @@ from typing import Any
 
 import pytest
 
-from chatkeep.storage import (
-    appends,
-    attachments,
-    files,
-    filesystem,
-    history,
-    journal,
-    reader,
-    removal,
-    spool,
-    tree,
-    walk,
-)
+import chatkeep.storage
+import chatkeep.storage.filesystem
 
-STORAGE_MODULES: list[ModuleType] = [
-    appends, attachments, files, filesystem, history, journal, reader, removal, spool, tree,
-    walk,
-]  # fmt: skip
+
+def _storage_modules() -> list[ModuleType]:
+    """Every module of the storage adapter that calls `os` itself: each gets the faulty
+    one, so that no system call of the storage escapes the sweep."""
+    names = sorted(info.name for info in pkgutil.iter_modules(chatkeep.storage.__path__))
+    modules = [importlib.import_module(f"chatkeep.storage.{name}") for name in names]
+    return [module for module in modules if getattr(module, "os", None) is os]
+
+
+STORAGE_MODULES: list[ModuleType] = _storage_modules()
 
 
 class FaultyOs:
