@@ -81,7 +81,10 @@ class AttachmentStore(Protocol):
 
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
-    ) -> None: ...
+    ) -> None:
+        """Remove the entry of that name in the chat directory, whatever it is (a sandbox's
+        directory included), and take what it held off the usage; a missing name is no error."""
+        ...
 
     async def hash_attachments(
         self, workspace_id: UUID, chat_id: UUID, names: Sequence[ChatAttachmentName]

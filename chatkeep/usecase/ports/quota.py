@@ -51,15 +51,22 @@ class Claim(Protocol):
 
 
 class Ledger(Protocol):
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Prepare the ledger (a shared one joins its database); called when the storage
+        starts."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release what start() acquired."""
+        ...
 
     async def usage(self, workspace_id: UUID) -> Usage:
         """The workspace's bytes and inodes, counted on disk when not known."""
         ...
 
-    async def used_bytes(self, workspace_id: UUID) -> int: ...
+    async def used_bytes(self, workspace_id: UUID) -> int:
+        """The workspace's bytes (`usage(...).bytes`), counted on disk when not known."""
+        ...
 
     async def forget(self, workspace_id: UUID) -> None:
         """Drop the count; the next read walks the disk again."""
@@ -103,6 +110,8 @@ class Reservation:
         self._expected = size
 
     async def grow(self, size: int) -> None:
+        """Count `size` more bytes received, claiming the growth beyond the credit and the
+        declared size. Raises WorkspaceQuotaExceededError when it does not fit the quota."""
         received = self._received + size
         claim = max(0, max(received, self._expected) - self._credit)
         if claim != self._claim:
@@ -124,6 +133,7 @@ class Reservation:
         await self._backing.settle(delta, inodes)
 
     async def release(self) -> None:
+        """Drop the claim without adding to the usage: the write did not publish."""
         self._claim = 0
         await self._backing.release()
 
