@@ -51,6 +51,9 @@ R = TypeVar("R")
 
 
 def shielded(method: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """`method`, run to its end even when its caller is cancelled (asyncio.shield), so that
+    memory never lags the database."""
+
     @functools.wraps(method)
     async def finishing(*args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.shield(method(*args, **kwargs))

@@ -168,6 +168,7 @@ def _row(chat: Chat) -> dict[str, Any]:
 
 
 def chat_of_row(row: Any) -> Chat:
+    """The Chat a `chats` row holds."""
     return Chat(
         UUID(row.chat_id),
         UUID(row.workspace_id),

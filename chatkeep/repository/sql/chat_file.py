@@ -162,6 +162,7 @@ def _row(chat_file: ChatFile) -> dict[str, Any]:
 
 
 def file_of_row(row: Any) -> ChatFile:
+    """The ChatFile a `chat_files` row holds."""
     return ChatFile(
         UUID(row.file_id),
         UUID(row.chat_id),

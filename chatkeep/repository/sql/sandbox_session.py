@@ -74,6 +74,7 @@ def _row(session: SandboxSession) -> dict[str, Any]:
 
 
 def session_of_row(row: Any) -> SandboxSession:
+    """The SandboxSession a `sandbox_sessions` row holds."""
     expires_at = None if row.expires_at is None else from_micros(row.expires_at)
     return SandboxSession(
         row.sandbox_id,

@@ -85,6 +85,7 @@ def _row(workspace: Workspace) -> dict[str, Any]:
 
 
 def workspace_of_row(row: Any) -> Workspace:
+    """The Workspace a `workspaces` row holds."""
     return Workspace(
         UUID(row.workspace_id),
         UUID(row.user_id),
