@@ -62,7 +62,7 @@ async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id:
 
 
 async def clear_attachments(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
-    """Remove every attachment of the chat; the history stays."""
+    """Remove every attachment of the chat; the history stays. Raises ChatNotFoundError."""
     async with ports.locks.hold(chat_lock(chat_id)):
         await end_expired_session(ports, user_id, chat_id)
         workspace, chat = await find_chat(ports, user_id, chat_id)

@@ -81,7 +81,8 @@ def _mounted(ports: Ports, session: SandboxSession) -> MountedSession:
 
 
 async def end_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
-    """End the chat's session, then rescan its directory."""
+    """End the chat's session, then rescan its directory. Raises ChatNotFoundError,
+    SandboxSessionNotFoundError (contract, "Sandbox sessions")."""
     async with ports.locks.hold(chat_lock(chat_id)):
         await end_expired_session(ports, user_id, chat_id)
         workspace, chat = await find_chat(ports, user_id, chat_id)

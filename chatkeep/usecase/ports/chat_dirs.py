@@ -44,7 +44,8 @@ class ChatDirectories(Protocol):
         self, workspace_id: UUID, chat_id: UUID, *, quota_inodes: int | None = None
     ) -> None:
         """Create the chat directory with an empty history: two inodes, reserved against
-        `quota_inodes` first (WorkspaceQuotaExceededError, and nothing is made)."""
+        `quota_inodes` first (WorkspaceQuotaExceededError, and nothing is made). Raises
+        InsufficientStorageError, or FileNotFoundError when the workspace's directory is gone."""
         ...
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
@@ -57,7 +58,8 @@ class ChatDirectories(Protocol):
         ...
 
     async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
-        """Regular files at the top of the chat directory, history aside, links not followed."""
+        """Regular files at the top of the chat directory, history aside, links not followed.
+        Raises ChatNotFoundError when the directory is gone."""
         ...
 
     async def list_workspace_dirs(self) -> list[StoredDir]:

@@ -33,7 +33,8 @@ class Claim(Protocol):
 
     async def claim(self, size: int, *, exact: bool) -> None:
         """Hold `size` bytes; growth must fit the quota. Unless `exact`, the claim may be
-        taken larger than asked, for growth still to come."""
+        taken larger than asked, for growth still to come. Raises
+        WorkspaceQuotaExceededError when it does not fit."""
         ...
 
     async def claim_inodes(self, count: int) -> None:
@@ -105,7 +106,7 @@ class Reservation:
 
     async def expect(self, size: int) -> None:
         """Claim a declared size before any byte arrives, so a write that cannot fit
-        is refused before its body is read."""
+        is refused before its body is read: WorkspaceQuotaExceededError."""
         await self._set_claim(max(0, max(size, self._received) - self._credit), exact=True)
         self._expected = size
 
@@ -119,12 +120,13 @@ class Reservation:
         self._received = received
 
     async def require(self, delta: int) -> None:
-        """Claim exactly the net growth `delta` that publishing will cause."""
+        """Claim exactly the net growth `delta` (bytes) that publishing will cause. Raises
+        WorkspaceQuotaExceededError."""
         await self._set_claim(max(0, delta), exact=True)
 
     async def require_inodes(self, count: int) -> None:
         """Claim exactly the `count` entries that publishing will create (none when it
-        only replaces what is there)."""
+        only replaces what is there). Raises WorkspaceQuotaExceededError (unit "inodes")."""
         await self._backing.claim_inodes(max(0, count))
 
     async def commit(self, delta: int, inodes: int = 0) -> None:
