@@ -76,6 +76,8 @@ def _access_log(settings: Settings) -> Recorder | None:
 
 
 async def reconcile_at_startup(ports: Ports, grace: timedelta) -> None:
+    """Start-up reconciliation (decision record 018) with orphans older than `grace`; logs what
+    it repaired and what it left. Raises what the metadata store raises; never a disk's error."""
     started = time.monotonic()
     repairs = await reconcile_store(ports, ports.clock.now() - grace)
     elapsed = time.monotonic() - started

@@ -56,6 +56,7 @@ class Repositories:
 
 
 def in_memory() -> Repositories:
+    """Repositories that keep everything in this process's memory (lost on exit)."""
     return Repositories(
         InMemoryWorkspaceRepository(),
         InMemoryChatRepository(),
@@ -65,6 +66,7 @@ def in_memory() -> Repositories:
 
 
 def in_database(engine: AsyncEngine, *, shared: bool = False) -> Repositories:
+    """Repositories on `engine`'s database; `shared` when other processes use it too (replicas)."""
     sql = _sql_repositories(engine)
     return Repositories(sql.workspaces, sql.chats, sql.files, sql.sandboxes, engine, shared)
 

@@ -61,6 +61,7 @@ class Server(uvicorn.Server):
     """uvicorn's server, logging one line with the bound address once it accepts requests."""
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        """uvicorn's start-up, then one log line per bound address saying the server is ready."""
         await super().startup(sockets)
         for server in self.servers:
             for bound in server.sockets:
@@ -81,6 +82,8 @@ def _exit_quietly(signal_number: int, frame: FrameType | None) -> None:
 
 
 def serve(settings: Settings) -> None:
+    """Serve `settings` until SIGINT or SIGTERM. Raises ConfigurationError when the metadata store
+    cannot be opened (MetadataError)."""
     for signal_number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signal_number, _exit_quietly)
     _raise_descriptor_limit()

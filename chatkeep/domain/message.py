@@ -57,12 +57,16 @@ class BlockRef:
     content_bytes: int
 
     def message(self, content: bytes) -> Message:
+        """The block's message, given its content's bytes; bytes that are not UTF-8 (a sandbox's)
+        read as U+FFFD."""
         # Only a sandbox can put bytes that are not UTF-8 inside a consistent block.
         text = content.decode("utf-8", errors="replace")
         return Message(self.seq, self.role, text, self.created_at)
 
 
 def render_block(message: Message) -> bytes:
+    """The message as a block of history.md, UTF-8 bytes with its start and end markers. Raises
+    InvalidHistoryError for content UTF-8 cannot hold (a lone surrogate)."""
     try:
         content = message.content.encode("utf-8")
     except UnicodeEncodeError:

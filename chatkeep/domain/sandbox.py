@@ -19,4 +19,6 @@ class SandboxSession:
     expires_at: datetime | None
 
     def is_active(self, now: datetime) -> bool:
+        """Whether the session holds at `now` (UTC): no lease, or one that ends after `now`
+        (contract, "Sandbox sessions")."""
         return self.expires_at is None or now < self.expires_at

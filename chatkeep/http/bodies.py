@@ -59,6 +59,7 @@ def read_query(request: Request, model: type[M]) -> M:
 
 
 def describe(error: ValidationError) -> str:
+    """The first problem pydantic found, as "field.path: message", for a 400's message."""
     first = error.errors(include_url=False)[0]
     where = ".".join(str(part) for part in first["loc"])
     return f"{where}: {first['msg']}" if where else str(first["msg"])

@@ -41,6 +41,8 @@ class Endpoint:
         self.allow = ", ".join(sorted(methods))
 
     def handler(self, method: str) -> Handler:
+        """The handler for `method` (HEAD is served by GET's, RFC 9110 §9.3.2). Raises
+        HTTPException 405 with an Allow header when the path has none for it."""
         handler = self.handlers.get("GET" if method == "HEAD" else method)
         if handler is None:
             raise HTTPException(405, headers={"Allow": self.allow})
@@ -80,6 +82,8 @@ class Dispatch:
         self._fallback = fallback
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry: routes the request, checking identity first for /v1; every exception is
+        answered through the one error table (http/errors.py)."""
         if scope["type"] != "http":
             await self._fallback(scope, receive, send)
             return

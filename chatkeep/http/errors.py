@@ -71,6 +71,8 @@ def error_response(code: str, message: str, headers: Mapping[str, str] | None = 
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
+    """A DomainError as its JSON error and status (STATUS_BY_CODE); closes the connection when a
+    failed precondition refused a request whose body is still unread."""
     assert isinstance(exc, DomainError)
     headers = None
     if exc.code in _CLOSE_IF_BODY_PENDING and _body_pending(request):
@@ -86,11 +88,13 @@ def _body_pending(request: Request) -> bool:
 
 
 async def request_error(request: Request, exc: Exception) -> Response:
+    """A RequestError (a malformed request, caught before any use case) as its JSON error."""
     assert isinstance(exc, RequestError)
     return error_response(exc.code, exc.message, exc.headers)
 
 
 async def http_exception(request: Request, exc: Exception) -> Response:
+    """Starlette's HTTPException (404 no route, 405 with Allow, 413) as a JSON error."""
     assert isinstance(exc, HTTPException)
     code = _CODE_BY_HTTP_STATUS.get(exc.status_code, "invalid_request")
     message = f"no route for {request.method} {request.url.path}"
@@ -103,6 +107,7 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 
 async def internal_error(request: Request, exc: Exception) -> Response:
+    """Any other exception: logged with the request, answered 500 internal_error, no detail."""
     logger.error("unexpected failure on %s %s", request.method, request.url.path, exc_info=exc)
     # The log line names the request id (logs.py), as the answer does: the two meet there.
     return error_response(

@@ -22,6 +22,7 @@ class ChatFilePage(BaseModel):
 
     @classmethod
     def of(cls, page: FilePage) -> ChatFilePage:
+        """The JSON page of a FilePage: its files and next_cursor (None on the last page)."""
         files = [ChatFileOut.of(chat_file) for chat_file in page.files]
         return cls(files=files, next_cursor=page.next_cursor)
 

@@ -57,6 +57,8 @@ class Identity:
 
 
 def is_api(path: str) -> bool:
+    """Whether `path` is under /v1, where every request must name its user (contract, "Identity
+    and access")."""
     return path == API_PREFIX or path.startswith(API_PREFIX + "/")
 
 
@@ -70,6 +72,7 @@ def _user_id_text(headers: Headers) -> str:
 
 
 def user_id_of(request: Request) -> UUID:
+    """The user id Identity.identify left in the request's scope; only for /v1 handlers."""
     user_id = request.scope[USER_ID_KEY]
     assert isinstance(user_id, UUID)
     return user_id

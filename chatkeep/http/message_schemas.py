@@ -37,6 +37,7 @@ class MessageOut(BaseModel):
 
     @classmethod
     def of(cls, message: Message) -> MessageOut:
+        """The JSON form of a message."""
         return cls.model_validate(message, from_attributes=True)
 
 

@@ -35,6 +35,7 @@ class Part:
 
     @property
     def disposition(self) -> dict[str, str]:
+        """The part's Content-Disposition parameters (name, filename...); empty when it has none."""
         return parse_parameters(self.headers.get("content-disposition", ""))
 
 
@@ -101,6 +102,8 @@ class MultipartReader:
         return self._events.popleft()
 
     async def parts(self) -> AsyncIterator[Part]:
+        """The parts in order, each to be read before the next (what is left unread is skipped).
+        Raises RequestError: invalid_request when malformed, request_too_large past MAX_PARTS."""
         count = 0
         while True:
             kind, _ = await self._next_event()

@@ -83,6 +83,8 @@ class ObservedApp:
             recorder(exchange)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry: gives the request its id (answered in a header) and reports it to the
+        recorders (logs, metrics); other scopes pass through."""
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return

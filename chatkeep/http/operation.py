@@ -42,4 +42,5 @@ class Operation:
 
 
 def json_response(model: BaseModel, status_code: int = 200, **headers: str) -> Response:
+    """`model` as an application/json response of `status_code`, with `headers`."""
     return Response(model.model_dump_json(), status_code, headers, media_type="application/json")

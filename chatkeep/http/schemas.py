@@ -75,6 +75,7 @@ class WorkspaceOut(BaseModel):
 
     @classmethod
     def of(cls, workspace: Workspace, usage: WorkspaceUsage) -> WorkspaceOut:
+        """The JSON form of a workspace with its usage and quotas (bytes, inodes)."""
         return cls(
             workspace_id=workspace.workspace_id,
             user_id=workspace.user_id,
@@ -111,6 +112,7 @@ class ChatOut(BaseModel):
 
     @classmethod
     def of(cls, chat: Chat) -> ChatOut:
+        """The JSON form of a chat."""
         return cls(
             chat_id=chat.chat_id,
             workspace_id=chat.workspace_id,
@@ -179,6 +181,7 @@ class ChatFileOut(BaseModel):
 
     @classmethod
     def of(cls, chat_file: ChatFile) -> ChatFileOut:
+        """The JSON form of an attachment's metadata."""
         return cls(
             file_id=chat_file.file_id,
             chat_id=chat_file.chat_id,
@@ -195,6 +198,7 @@ class ChatFileList(BaseModel):
 
     @classmethod
     def of(cls, files: list[ChatFile]) -> ChatFileList:
+        """The JSON list of the files an upload stored."""
         return cls(files=[ChatFileOut.of(chat_file) for chat_file in files])
 
 
@@ -214,6 +218,7 @@ class SandboxOut(BaseModel):
 
     @classmethod
     def of(cls, session: SandboxSession, workdir: str) -> SandboxOut:
+        """The JSON form of a sandbox session with the directory to mount."""
         return cls(
             sandbox_id=session.sandbox_id,
             chat_id=session.chat_id,

@@ -49,6 +49,9 @@ class ReaderResponse(Response):
         self.init_headers({**headers, "content-type": content_type, "content-length": size})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI: sends the headers, then the reader's bytes (zero-copy when the server can); a
+        ContentChangedError aborts the response rather than end it with
+        another version's bytes."""
         extensions = scope.get("extensions", {})
         try:
             start = {"type": "http.response.start", "status": self.status_code}

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 
 class SystemClock:
     def now(self) -> datetime:
+        """The system's time, in UTC. See Clock.now."""
         return datetime.now(UTC)
 
 
 class Uuid4Generator:
     def new(self) -> uuid.UUID:
+        """A random (version 4) UUID. See IdGenerator.new."""
         return uuid.uuid4()

@@ -19,9 +19,11 @@ class InMemoryChatRepository:
         self._high_seq: dict[UUID, int] = {}
 
     async def get(self, chat_id: UUID) -> Chat | None:
+        """In memory. See ChatRepository.get."""
         return self._by_id.get(chat_id)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
+        """In memory. See ChatRepository.list_by_workspace_id."""
         # Dicts keep insertion order, which is creation order: oldest first, ties included.
         return [self._by_id[chat_id] for chat_id in self._ids_by_workspace.get(workspace_id, ())]
 
@@ -34,6 +36,7 @@ class InMemoryChatRepository:
         after: Position | None,
         limit: int,
     ) -> tuple[list[Chat], Position | None]:
+        """In memory. See ChatRepository.list_page."""
         newest_first = order == "-updated_at"
         keyed = [
             (self._position(chat, order), chat)
@@ -61,6 +64,7 @@ class InMemoryChatRepository:
         return Position(at, self._seq[chat.chat_id])
 
     async def save(self, chat: Chat) -> None:
+        """In memory. See ChatRepository.save."""
         self.restore(chat)
 
     def restore(self, chat: Chat, seq: int | None = None) -> None:
@@ -77,6 +81,7 @@ class InMemoryChatRepository:
         self._by_id[chat.chat_id] = chat
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
+        """In memory. See ChatRepository.describe."""
         chat = self._by_id.get(chat_id)
         if chat is None:
             return None
@@ -84,6 +89,7 @@ class InMemoryChatRepository:
         return described
 
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
+        """In memory. See ChatRepository.touch."""
         chat = self._by_id.get(chat_id)
         if chat is None:
             return None
@@ -91,6 +97,7 @@ class InMemoryChatRepository:
         return touched
 
     async def delete(self, chat_id: UUID) -> None:
+        """In memory. See ChatRepository.delete."""
         chat = self._by_id.pop(chat_id, None)
         seq = self._seq.pop(chat_id, None)
         if chat is None:

@@ -52,15 +52,18 @@ class InMemoryChatFileRepository:
         self._listings: dict[UUID, _ChatListing] = {}
 
     async def get(self, file_id: UUID) -> ChatFile | None:
+        """In memory. See ChatFileRepository.get."""
         return self._by_id.get(file_id)
 
     async def get_by_chat_id_and_name(
         self, chat_id: UUID, name: ChatAttachmentName
     ) -> ChatFile | None:
+        """In memory. See ChatFileRepository.get_by_chat_id_and_name."""
         file_id = self._id_by_name.get((chat_id, name.value))
         return None if file_id is None else self._by_id.get(file_id)
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
+        """In memory. See ChatFileRepository.list_by_chat_id."""
         listing = self._listings.get(chat_id)
         if listing is None:
             return []
@@ -69,6 +72,7 @@ class InMemoryChatFileRepository:
     async def list_page(
         self, chat_id: UUID, *, after: Position | None, limit: int
     ) -> tuple[list[ChatFile], Position | None]:
+        """In memory. See ChatFileRepository.list_page."""
         listing = self._listings.get(chat_id)
         if listing is None:
             return [], None
@@ -77,6 +81,7 @@ class InMemoryChatFileRepository:
         return files, Position(*keys[limit - 1]) if len(keys) > limit else None
 
     async def save(self, chat_file: ChatFile) -> None:
+        """In memory. See ChatFileRepository.save."""
         self.restore(chat_file)
 
     def restore(self, chat_file: ChatFile, seq: int | None = None) -> None:
@@ -108,16 +113,19 @@ class InMemoryChatFileRepository:
         self._place[file_id] = (chat_file.chat_id, key)
 
     async def save_all(self, files: Sequence[ChatFile]) -> None:
+        """In memory. See ChatFileRepository.save_all."""
         for chat_file in files:
             self.restore(chat_file)
 
     async def delete(self, file_id: UUID) -> None:
+        """In memory. See ChatFileRepository.delete."""
         chat_file = self._by_id.pop(file_id, None)
         if chat_file is not None:
             del self._id_by_name[(chat_file.chat_id, chat_file.name.value)]
             self._unlist(file_id)
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        """In memory. See ChatFileRepository.delete_by_chat_id."""
         # The listing goes whole: removing its keys one by one would move the rest each time.
         listing = self._listings.pop(chat_id, None)
         for file_id in [] if listing is None else listing.file_at.values():

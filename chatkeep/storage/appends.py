@@ -40,6 +40,7 @@ class PendingAppend:
     )
 
     async def succeed(self, version: HistoryVersion) -> None:
+        """Settle the append's reservation, then answer its waiter with `version`."""
         try:
             await self._settle()
         finally:
@@ -47,6 +48,7 @@ class PendingAppend:
                 self.answer.set_result(version)
 
     async def fail(self, error: BaseException) -> None:
+        """Settle the append's reservation, then raise `error` to its waiter."""
         try:
             await self._settle()
         finally:
@@ -62,6 +64,8 @@ class PendingAppend:
 
 
 def next_batch(queue: deque[PendingAppend]) -> list[PendingAppend]:
+    """The next appends to write together: the first queued, then those after it without
+    preconditions, MAX_BATCH at most (one with preconditions is decided alone)."""
     batch = [queue.popleft()]
     while queue and queue[0].preconditions is None and len(batch) < MAX_BATCH:
         batch.append(queue.popleft())

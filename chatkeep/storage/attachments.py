@@ -39,6 +39,8 @@ class Entry:
     version: Representation | None = None
 
     def require_replaceable(self, name: str) -> None:
+        """Raises NameConflictError when `name` is taken by something an upload may not replace
+        (a directory, a link, a FIFO: no regular file)."""
         if self.exists and not self.regular:
             raise NameConflictError(
                 f"'{name}' is taken in the chat directory by something that is not a file"
@@ -137,6 +139,8 @@ def scan(chat_fd: int) -> list[ScannedFile]:
 
 
 def hash_file(chat_fd: int, name: str) -> HashedFile | None:
+    """Blocking: size, sha256 and ETag of `name` in the open chat directory; None unless it is
+    a regular file reached without a link."""
     opened = open_regular(chat_fd, name, READ_FLAGS)
     if opened is None:
         return None
@@ -151,6 +155,7 @@ def hash_file(chat_fd: int, name: str) -> HashedFile | None:
 
 
 def hash_files(chat_fd: int, names: list[str]) -> list[HashedFile | None]:
+    """Blocking: hash_file for each of `names`, in order."""
     return [hash_file(chat_fd, name) for name in names]
 
 

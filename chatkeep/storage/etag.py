@@ -47,6 +47,8 @@ class MtimeStamper:
         self._lock = threading.Lock()
 
     def stamp(self, fd: int) -> None:
+        """Blocking: set the open file's mtime (and atime) to now, later than any it stamped before,
+        so that every write gives a new ETag. Raises OSError."""
         with self._lock:
             now = max(time.time_ns(), self._last + 1)
             self._last = now

@@ -42,6 +42,7 @@ def open_regular(dir_fd: int, name: str, flags: int) -> tuple[int, os.stat_resul
 
 
 def lstat_entry(dir_fd: int, name: str) -> os.stat_result | None:
+    """Blocking: the entry's own status (a link not followed); None if it is missing."""
     try:
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
@@ -49,6 +50,7 @@ def lstat_entry(dir_fd: int, name: str) -> os.stat_result | None:
 
 
 def write_all(fd: int, data: bytes | bytearray | memoryview) -> None:
+    """Blocking: write all of `data` to `fd`, however short each write. Raises OSError."""
     view = memoryview(data)
     while view:
         written = os.write(fd, view)
@@ -85,6 +87,7 @@ def fsync(fd: int) -> None:
 
 
 def fsync_dir(dir_fd: int) -> None:
+    """Blocking: fsync the open directory, so that the entries made in it are durable."""
     fsync(dir_fd)
 
 

@@ -99,45 +99,57 @@ class FileSystemChatStorage:
     # UsageCounts
 
     async def workspace_usage(self, workspace_id: UUID) -> Usage:
+        """Handed to usage_book.py. See UsageCounts.workspace_usage."""
         return await self._usage.usage(workspace_id)
 
     async def recount_usage(self, workspace_id: UUID) -> Usage:
+        """Handed to usage_book.py. See UsageCounts.recount_usage."""
         return await self._usage.recount(workspace_id)
 
     # ChatDirectories
 
     async def create_workspace(self, workspace_id: UUID) -> None:
+        """Handed to chat_dirs_port.py. See ChatDirectories.create_workspace."""
         await self._dirs.create_workspace(workspace_id)
 
     async def delete_workspace(self, workspace_id: UUID) -> None:
+        """Handed to chat_dirs_port.py. See ChatDirectories.delete_workspace."""
         await self._dirs.delete_workspace(workspace_id)
 
     async def create_chat(
         self, workspace_id: UUID, chat_id: UUID, *, quota_inodes: int | None = None
     ) -> None:
+        """Handed to chat_dirs_port.py. See ChatDirectories.create_chat."""
         await self._dirs.create_chat(workspace_id, chat_id, quota_inodes=quota_inodes)
 
     async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
+        """Handed to chat_dirs_port.py. See ChatDirectories.delete_chat."""
         await self._dirs.delete_chat(workspace_id, chat_id)
 
     def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
+        """Handed to chat_dirs_port.py. See ChatDirectories.workdir."""
         return self._dirs.workdir(workspace_id, chat_id)
 
     async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
+        """Handed to chat_dirs_port.py. See ChatDirectories.scan_chat."""
         return await self._dirs.scan_chat(workspace_id, chat_id)
 
     async def list_workspace_dirs(self) -> list[StoredDir]:
+        """Handed to chat_dirs_port.py. See ChatDirectories.list_workspace_dirs."""
         return await self._dirs.list_workspace_dirs()
 
     async def list_chat_dirs(self, workspace_id: UUID) -> list[StoredDir]:
+        """Handed to chat_dirs_port.py. See ChatDirectories.list_chat_dirs."""
         return await self._dirs.list_chat_dirs(workspace_id)
 
     async def restore_chat(self, workspace_id: UUID, chat_id: UUID) -> bool:
+        """Handed to chat_dirs_port.py. See ChatDirectories.restore_chat."""
         return await self._dirs.restore_chat(workspace_id, chat_id)
 
     # HistoryStore
 
     async def open_history(self, workspace_id: UUID, chat_id: UUID) -> FileReader:
+        """Handed to history_port.py. See HistoryStore.open_history."""
         return await self._history.open_history(workspace_id, chat_id)
 
     async def replace_history(
@@ -149,6 +161,7 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
+        """Handed to history_port.py. See HistoryStore.replace_history."""
         return await self._history.replace_history(
             workspace_id, chat_id, body, quota_bytes=quota_bytes, preconditions=preconditions
         )
@@ -162,6 +175,7 @@ class FileSystemChatStorage:
         quota_bytes: int,
         preconditions: Preconditions | None,
     ) -> HistoryVersion:
+        """Handed to history_port.py. See HistoryStore.append_history."""
         return await self._history.append_history(
             workspace_id, chat_id, body, quota_bytes=quota_bytes, preconditions=preconditions
         )
@@ -176,6 +190,7 @@ class FileSystemChatStorage:
         preconditions: Preconditions | None,
         append: bool = False,
     ) -> StagedHistory:
+        """Handed to history_port.py. See HistoryStore.stage_history."""
         return await self._history.stage_history(
             workspace_id,
             chat_id,
@@ -186,12 +201,15 @@ class FileSystemChatStorage:
         )
 
     async def replace_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Handed to history_port.py. See HistoryStore.replace_staged_history."""
         return await self._history.replace_staged_history(staged)
 
     async def append_staged_history(self, staged: StagedBody) -> HistoryVersion:
+        """Handed to history_port.py. See HistoryStore.append_staged_history."""
         return await self._history.append_staged_history(staged)
 
     async def discard_staged_history(self, staged: StagedBody) -> None:
+        """Handed to history_port.py. See HistoryStore.discard_staged_history."""
         await self._history.discard_staged_history(staged)
 
     # AttachmentStore
@@ -208,6 +226,7 @@ class FileSystemChatStorage:
         check: UploadCheck | None = None,
         quota_inodes: int | None = None,
     ) -> StagedFile:
+        """Handed to attachments_port.py. See AttachmentStore.stage_attachment."""
         return await self._attachments.stage_attachment(
             workspace_id,
             chat_id,
@@ -226,22 +245,27 @@ class FileSystemChatStorage:
         staged: Sequence[StagedAttachment],
         check: UploadCheck | None = None,
     ) -> list[str]:
+        """Handed to attachments_port.py. See AttachmentStore.publish_attachments."""
         return await self._attachments.publish_attachments(workspace_id, chat_id, staged, check)
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
+        """Handed to attachments_port.py. See AttachmentStore.discard_staged."""
         await self._attachments.discard_staged(staged)
 
     async def open_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> FileReader | None:
+        """Handed to attachments_port.py. See AttachmentStore.open_attachment."""
         return await self._attachments.open_attachment(workspace_id, chat_id, name)
 
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> None:
+        """Handed to attachments_port.py. See AttachmentStore.delete_attachment."""
         await self._attachments.delete_attachment(workspace_id, chat_id, name)
 
     async def hash_attachments(
         self, workspace_id: UUID, chat_id: UUID, names: Sequence[ChatAttachmentName]
     ) -> list[HashedFile | None]:
+        """Handed to attachments_port.py. See AttachmentStore.hash_attachments."""
         return await self._attachments.hash_attachments(workspace_id, chat_id, names)

@@ -39,6 +39,7 @@ class HistoryState:
 
     @property
     def appendable(self) -> bool:
+        """Whether an append may go in place: a regular file whose bytes no other link shares."""
         return self.regular and self.freed == self.version.size_bytes
 
 
@@ -56,6 +57,7 @@ def history_state(chat_fd: int) -> HistoryState:
 
 
 def version_of(info: os.stat_result) -> HistoryVersion:
+    """The history's version (size in bytes, ETag, Last-Modified) from its status."""
     return HistoryVersion(info.st_size, etag_of(info), last_modified_of(info))
 
 

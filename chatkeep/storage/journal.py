@@ -67,9 +67,11 @@ class AppendJournal:
         return name
 
     def close(self) -> None:
+        """Close the journal's directory."""
         os.close(self.dir_fd)
 
     def clear(self, name: str) -> None:
+        """Blocking: remove an intent named `name`; its append is done. Raises OSError."""
         os.unlink(name, dir_fd=self.dir_fd)
 
     def recover(

@@ -38,6 +38,7 @@ class ProcessDirs:
 
 @contextlib.contextmanager
 def startup_lock(locks_fd: int) -> Iterator[None]:
+    """Blocking: held while a process starts (recovers dead processes' leftovers), one at a time."""
     fd = os.open(STARTUP_LOCK, _LOCK_FLAGS, 0o600, dir_fd=locks_fd)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -47,6 +48,8 @@ def startup_lock(locks_fd: int) -> Iterator[None]:
 
 
 def is_process_entry(name: str) -> bool:
+    """Whether `name` is a directory of one process's own (below tmp/ and journal/ of a
+    shared storage)."""
     return name.startswith(PREFIX)
 
 

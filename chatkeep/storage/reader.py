@@ -69,6 +69,7 @@ class FileReader:
         self.last_modified = last_modified
 
     async def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        """See FileReader.chunks (the port); reads run in a worker thread."""
         end = self.size_bytes if length is None else min(self.size_bytes, offset + length)
         if self._head is not None:
             if offset < end:
@@ -84,6 +85,7 @@ class FileReader:
             yield chunk
 
     def fileno(self) -> int | None:
+        """The open descriptor; None once closed or when the bytes are held in memory."""
         return self._fd
 
     def version_check(self) -> Callable[[int], bool] | None:
@@ -94,6 +96,7 @@ class FileReader:
         return partial(same_version, self._signature)
 
     async def aclose(self) -> None:
+        """Close the descriptor; safe to call again."""
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)

@@ -36,6 +36,8 @@ class Spool:
         self.size = 0
 
     async def write(self, chunk: bytes) -> None:
+        """Keep `chunk`: in memory up to the limit, then in the temp file. Raises
+        InsufficientStorageError on a full disk."""
         self.size += len(chunk)
         if self._fd is None and self.size <= self._memory_limit:
             self._buffer += chunk
@@ -55,9 +57,11 @@ class Spool:
 
     @property
     def on_disk(self) -> bool:
+        """Whether the body went to a temp file (too large for memory)."""
         return self._fd is not None
 
     def sha256(self) -> str:
+        """The hex sha256 of the bytes written, for a spool made to hash."""
         assert self._hash is not None
         return self._hash.hexdigest()
 
@@ -95,6 +99,7 @@ class Spool:
         return taken
 
     def discard(self) -> None:
+        """Remove the temp file, if any, and drop what is held."""
         if self._fd is not None and self._name is not None:
             discard_temp_file(self._temp_dir_fd, self._fd, self._name)
         self._fd = self._name = None
@@ -109,6 +114,7 @@ def create_temp_file(temp_dir_fd: int) -> tuple[int, str]:
 
 
 def discard_temp_file(temp_dir_fd: int, fd: int, name: str) -> None:
+    """Blocking: close `fd` and remove the temp file `name`; a missing one is fine."""
     try:
         os.close(fd)
     finally:

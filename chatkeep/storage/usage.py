@@ -29,6 +29,7 @@ class UsageLedger:
         self._generation: dict[UUID, int] = {}
 
     async def usage(self, workspace_id: UUID) -> Usage:
+        """In memory. See Ledger.usage."""
         while workspace_id not in self._used:
             generation = self._generation.get(workspace_id, 0)
             counted = await self._count_on_disk(workspace_id)
@@ -38,22 +39,28 @@ class UsageLedger:
         return self._used[workspace_id]
 
     async def used_bytes(self, workspace_id: UUID) -> int:
+        """In memory. See Ledger.used_bytes."""
         return (await self.usage(workspace_id)).bytes
 
     async def start(self) -> None:
+        """Nothing to prepare. See Ledger.start."""
         pass
 
     async def close(self) -> None:
+        """Nothing to release. See Ledger.close."""
         pass
 
     async def forget(self, workspace_id: UUID) -> None:
+        """In memory. See Ledger.forget."""
         self._used.pop(workspace_id, None)
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
 
     async def add(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        """In memory. See Ledger.add."""
         self.add_now(workspace_id, delta, inodes)
 
     def add_now(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        """`add`, synchronously: for a caller already on the event loop that must not yield."""
         self._generation[workspace_id] = self._generation.get(workspace_id, 0) + 1
         used = self._used.get(workspace_id)
         if used is not None:
@@ -62,9 +69,11 @@ class UsageLedger:
             )
 
     def claimed_bytes(self, workspace_id: UUID) -> int:
+        """The bytes the workspace's live claims hold, beyond its usage."""
         return self._claimed.get(workspace_id, 0)
 
     def claimed_inodes(self, workspace_id: UUID) -> int:
+        """The inodes the workspace's live claims hold, beyond its usage."""
         return self._claimed_inodes.get(workspace_id, 0)
 
     async def reserve(
@@ -75,6 +84,7 @@ class UsageLedger:
         *,
         quota_inodes: int | None = None,
     ) -> Reservation:
+        """In memory. See Ledger.reserve."""
         await self.usage(workspace_id)
         return Reservation(_LocalClaim(self, workspace_id, quota_bytes, quota_inodes), credit)
 

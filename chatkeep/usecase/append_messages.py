@@ -37,6 +37,8 @@ async def append_messages(
 
     `preconditions` (RFC 9110 §13) are those of a write to the history, decided against
     the version the messages are appended to: failed, PreconditionFailedError (412).
+    Also raises InvalidRequestError (no message), InvalidHistoryError (content UTF-8 cannot
+    hold), ChatNotFoundError, WorkspaceQuotaExceededError, InsufficientStorageError.
     """
     if not new:
         raise InvalidRequestError("no message to append")

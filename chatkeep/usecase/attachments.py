@@ -27,6 +27,7 @@ async def list_attachments(
 
 
 async def get_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> ChatFile:
+    """The attachment's metadata. Raises ChatNotFoundError, ChatFileNotFoundError (404)."""
     _, _, chat_file = await _require_file(ports, user_id, chat_id, file_id)
     return chat_file
 
@@ -51,6 +52,8 @@ async def open_attachment(
 
 
 async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id: UUID) -> None:
+    """Remove one attachment (its entry on disk, whatever it now is, and its record) and move the
+    chat's updated_at. Raises ChatNotFoundError, ChatFileNotFoundError (404)."""
     async with ports.locks.hold(chat_lock(chat_id)):
         workspace, chat, chat_file = await _require_file(ports, user_id, chat_id, file_id)
         await ports.storage.delete_attachment(workspace.workspace_id, chat.chat_id, chat_file.name)
@@ -59,7 +62,7 @@ async def delete_attachment(ports: Ports, user_id: UUID, chat_id: UUID, file_id:
 
 
 async def clear_attachments(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
-    """Remove every attachment of the chat; the history stays."""
+    """Remove every attachment of the chat; the history stays. Raises ChatNotFoundError."""
     async with ports.locks.hold(chat_lock(chat_id)):
         await end_expired_session(ports, user_id, chat_id)
         workspace, chat = await find_chat(ports, user_id, chat_id)

@@ -13,7 +13,8 @@ async def create_chat(ports: Ports, user_id: UUID, title: str | None) -> Chat:
     """A new chat in the user's workspace, with its directory and an empty history.
 
     Raises WorkspaceQuotaExceededError when the two inodes it makes do not fit the
-    workspace's inode quota; nothing is made then."""
+    workspace's inode quota; nothing is made then. Also raises InvalidRequestError (title),
+    WorkspaceNotFoundError (also when it is deleted meanwhile), InsufficientStorageError."""
     validate_title(title)
     workspace = await find_workspace(ports, user_id)
     await end_expired_sessions(ports, workspace.workspace_id)

@@ -19,7 +19,8 @@ async def ensure_workspace(
     given. A new workspace takes the service's defaults for the quotas not given.
 
     Answers the workspace, its usage, and whether it was created. Raises
-    InvalidRequestError for a quota below 0 or beyond what the stores hold.
+    InvalidRequestError for a quota below 0 or beyond what the stores hold;
+    InsufficientStorageError when a new workspace's directory cannot be made.
     """
     for name, value in (("quota_bytes", quota_bytes), ("quota_inodes", quota_inodes)):
         if value is not None and not 0 <= value <= MAX_STORED_INTEGER:

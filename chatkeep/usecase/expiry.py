@@ -16,7 +16,8 @@ async def end_expired_sessions(
     """End the workspace's expired sessions (only `chat_id`'s, if given) and rescan their
     chats: a write, though every use case that serves a chat or its workspace runs it
     first, so that an expired session is over no later than the next such request
-    (contract, "Sandbox sessions")."""
+    (contract, "Sandbox sessions"). Raises ChatNotFoundError when an expired session's
+    chat directory is gone (reconcile_chat)."""
     for expired in await ports.sandboxes.list_expired(workspace_id, ports.clock.now()):
         if chat_id is not None and expired.chat_id != chat_id:
             continue
@@ -31,6 +32,7 @@ async def end_expired_sessions(
 
 async def end_expired_session(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
     """End the chat's sandbox session if its lease ran out, rescanning the chat, as
-    end_expired_sessions does. Raises ChatNotFoundError unless the chat is the user's."""
+    end_expired_sessions does. Raises ChatNotFoundError unless the chat is the user's (or
+    when its directory is gone)."""
     workspace, _ = await find_chat(ports, user_id, chat_id)
     await end_expired_sessions(ports, workspace.workspace_id, chat_id)

@@ -23,6 +23,7 @@ BUFFER_BYTES = 64 * 1024
 
 
 async def read_range(reader: FileReader, offset: int, length: int) -> bytes:
+    """`length` bytes of the history from `offset`, fewer at its end."""
     return b"".join([chunk async for chunk in reader.chunks(offset, length)])
 
 
@@ -36,6 +37,8 @@ class BufferedReads:
         self._data = b""
 
     async def read(self, offset: int, length: int) -> bytes:
+        """`length` bytes from `offset` (fewer at the end of the size opened), from the window when
+        it holds them."""
         end = min(offset + length, self.size_bytes)
         if self._start <= offset and end <= self._start + len(self._data):
             return self._data[offset - self._start : end - self._start]

@@ -23,7 +23,7 @@ class Pruned:
 
 async def prune_chats(ports: Ports, user_id: UUID, updated_before: datetime) -> Pruned:
     """Delete the user's chats not updated since `updated_before`, but not those with an
-    active sandbox (listed as skipped)."""
+    active sandbox (listed as skipped). Raises WorkspaceNotFoundError."""
     workspace = await find_workspace(ports, user_id)
     await end_expired_sessions(ports, workspace.workspace_id)
     idle = [

@@ -28,7 +28,8 @@ async def read_messages(
     limit: int = DEFAULT_LIMIT,
     before: int | None = None,
 ) -> MessagePage:
-    """The last `limit` messages before seq `before` (or the end), oldest first."""
+    """The last `limit` messages before seq `before` (or the end), oldest first. Raises
+    InvalidRequestError (limit outside 1 to MAX_LIMIT, before not a seq), ChatNotFoundError."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidRequestError(f"limit must be between 1 and {MAX_LIMIT}")
     if before is not None and not 1 <= before <= MAX_STORED_INTEGER:

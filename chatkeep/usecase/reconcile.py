@@ -13,7 +13,8 @@ from chatkeep.usecase.ports import Ports
 
 
 async def reconcile_chat(ports: Ports, workspace_id: UUID, chat: Chat) -> None:
-    """Adopt new top-level files, drop vanished ones, rehash changed ones, recount usage."""
+    """Adopt new top-level files, drop vanished ones, rehash changed ones, recount usage.
+    Raises ChatNotFoundError when the chat directory is gone."""
     async with ports.locks.hold(chat_lock(chat.chat_id)):
         on_disk = {f.name: f for f in await ports.storage.scan_chat(workspace_id, chat.chat_id)}
         moved = []

@@ -57,6 +57,9 @@ class Repairs:
 
 
 async def reconcile_store(ports: Ports, orphans_before: datetime) -> Repairs:
+    """Repair metadata and disk by the rules above; directories without a row go only if last
+    changed before `orphans_before` (UTC). Never raises for one workspace's disk (OSError,
+    ChatNotFoundError): it is counted in `Repairs.workspaces_failed`."""
     repairs = Repairs()
     workspaces = await ports.workspaces.list_all()
     known = {workspace.workspace_id for workspace in workspaces}

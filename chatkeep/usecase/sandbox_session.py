@@ -66,6 +66,8 @@ async def start_sandbox(
 
 
 async def get_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> MountedSession:
+    """The chat's sandbox session with its workdir, once an expired one is ended. Raises
+    ChatNotFoundError, SandboxSessionNotFoundError (404; contract, "Sandbox sessions")."""
     await end_expired_session(ports, user_id, chat_id)
     _, chat = await find_chat(ports, user_id, chat_id)
     session = await ports.sandboxes.get_by_chat_id(chat.chat_id)
@@ -79,7 +81,8 @@ def _mounted(ports: Ports, session: SandboxSession) -> MountedSession:
 
 
 async def end_sandbox(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
-    """End the chat's session, then rescan its directory."""
+    """End the chat's session, then rescan its directory. Raises ChatNotFoundError,
+    SandboxSessionNotFoundError (contract, "Sandbox sessions")."""
     async with ports.locks.hold(chat_lock(chat_id)):
         await end_expired_session(ports, user_id, chat_id)
         workspace, chat = await find_chat(ports, user_id, chat_id)

@@ -20,7 +20,8 @@ class ChatChanges:
 
 
 async def update_chat(ports: Ports, user_id: UUID, chat_id: UUID, changes: ChatChanges) -> Chat:
-    """Retitle, archive or reactivate a chat; its updated_at stays where it is."""
+    """Retitle, archive or reactivate a chat; its updated_at stays where it is. Raises
+    InvalidRequestError (a title too long or unstorable), ChatNotFoundError."""
     if changes.sets_title:
         validate_title(changes.title)
     await end_expired_session(ports, user_id, chat_id)

@@ -41,6 +41,11 @@ async def upload_attachments(
     (PreconditionFailedError, 412): decided for each file before its body is read, then,
     binding, for all of them under the chat's lock as they are published. What they are
     decided against is `upload_target`'s.
+
+    Also raises InvalidAttachmentNameError (a name refused, or given twice),
+    InvalidRequestError (no file), ChecksumMismatchError, ChatNotFoundError,
+    NameConflictError, WorkspaceQuotaExceededError, InsufficientStorageError; nothing is
+    stored then.
     """
     await end_expired_session(ports, user_id, chat_id)
     workspace, chat = await find_chat(ports, user_id, chat_id)

@@ -22,6 +22,8 @@ async def replace_history(
 
     `preconditions` (RFC 9110 §13) are decided against the version replaced; failed, they
     raise PreconditionFailedError (412), before the body is read when they already fail.
+    Also raises ChatNotFoundError (also when the chat is deleted meanwhile),
+    InvalidHistoryError (not UTF-8), WorkspaceQuotaExceededError, InsufficientStorageError.
     """
     return await _write(ports, user_id, chat_id, body, preconditions, append=False)
 
@@ -34,7 +36,8 @@ async def append_history(
     preconditions: Preconditions | None,
 ) -> HistoryVersion:
     """Append `body` to the history as one whole: never interleaved, never partial;
-    `preconditions` as for `replace_history`, against the version appended to."""
+    `preconditions` as for `replace_history`, against the version appended to. Raises
+    as `replace_history` does."""
     return await _write(ports, user_id, chat_id, body, preconditions, append=True)
 
 

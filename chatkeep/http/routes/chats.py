@@ -29,16 +29,20 @@ from chatkeep.usecase.update_chat import ChatChanges, update_chat
 
 
 def chat_id_of(request: Request) -> UUID:
+    """The path's {chat_id}; raises ChatNotFoundError (404) when it is no UUID."""
     return path_id(request, "chat_id", ChatNotFoundError)
 
 
 async def post_chat(request: Request, ports: Ports) -> Response:
+    """POST /v1/chats: create_chat; 201; workspace_not_found, invalid_request,
+    unsupported_media_type, request_too_large."""
     body = await read_json(request, ChatCreate)
     chat = await create_chat(ports, user_id_of(request), body.title)
     return json_response(ChatOut.of(chat), 201)
 
 
 async def get_chats(request: Request, ports: Ports) -> Response:
+    """GET /v1/chats: list_chats; 200; workspace_not_found, invalid_request."""
     query = read_query(request, ChatsQuery)
     page = await list_chats(
         ports,
@@ -53,6 +57,8 @@ async def get_chats(request: Request, ports: Ports) -> Response:
 
 
 async def patch_chat(request: Request, ports: Ports) -> Response:
+    """PATCH /v1/chats/{chat_id}: update_chat; 200; chat_not_found, invalid_request,
+    unsupported_media_type."""
     body = await read_json(request, ChatPatch)
     changes = ChatChanges(
         sets_title="title" in body.model_fields_set, title=body.title, status=body.status
@@ -62,17 +68,20 @@ async def patch_chat(request: Request, ports: Ports) -> Response:
 
 
 async def prune(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/chats?updated_before=: prune_chats; 200; workspace_not_found, invalid_request."""
     query = read_query(request, PruneQuery)
     pruned = await prune_chats(ports, user_id_of(request), query.updated_before)
     return json_response(PrunedOut(deleted=pruned.deleted, skipped=pruned.skipped))
 
 
 async def show_chat(request: Request, ports: Ports) -> Response:
+    """GET /v1/chats/{chat_id}: get_chat; 200; chat_not_found."""
     chat = await get_chat(ports, user_id_of(request), chat_id_of(request))
     return json_response(ChatOut.of(chat))
 
 
 async def remove_chat(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/chats/{chat_id}: delete_chat; 204; chat_not_found, chat_has_active_sandbox."""
     await delete_chat(ports, user_id_of(request), chat_id_of(request))
     return Response(status_code=204)
 

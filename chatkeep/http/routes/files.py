@@ -39,6 +39,7 @@ UPLOAD_CONDITIONS = ("If-Match", "If-None-Match", "If-Unmodified-Since")
 
 
 def file_id_of(request: Request) -> UUID:
+    """The path's {file_id}; raises ChatFileNotFoundError (404) when it is no UUID."""
     return path_id(request, "file_id", ChatFileNotFoundError)
 
 
@@ -60,6 +61,8 @@ def query_values(request: Request, key: str) -> list[str]:
 
 
 def content_type_of(value: str | None) -> str | None:
+    """A part's or a raw upload's Content-Type as stored, None when absent or empty. Raises
+    RequestError (400 invalid_request) unless printable ASCII of MAX_MEDIA_TYPE_CHARS at most."""
     if not value:
         return None
     if not _CONTENT_TYPE.fullmatch(value):
@@ -130,11 +133,14 @@ async def get_files(request: Request, ports: Ports) -> Response:
 
 
 async def remove_files(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/chats/{chat_id}/files: clear_attachments; 204; chat_not_found."""
     await clear_attachments(ports, user_id_of(request), chat_id_of(request))
     return Response(status_code=204)
 
 
 async def show_file(request: Request, ports: Ports) -> Response:
+    """GET /v1/chats/{chat_id}/files/{file_id}: get_attachment; 200; chat_not_found,
+    chat_file_not_found."""
     chat_file = await get_attachment(
         ports, user_id_of(request), chat_id_of(request), file_id_of(request)
     )
@@ -142,6 +148,8 @@ async def show_file(request: Request, ports: Ports) -> Response:
 
 
 async def remove_file(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/chats/{chat_id}/files/{file_id}: delete_attachment; 204; chat_not_found,
+    chat_file_not_found."""
     await delete_attachment(ports, user_id_of(request), chat_id_of(request), file_id_of(request))
     return Response(status_code=204)
 

@@ -47,10 +47,14 @@ async def get_history(request: Request, ports: Ports) -> Response:
 
 
 async def put_history(request: Request, ports: Ports) -> Response:
+    """PUT /v1/chats/{chat_id}/history: replace_history; 200; chat_not_found, invalid_history,
+    invalid_request, precondition_failed, workspace_quota_exceeded, insufficient_storage."""
     return await _write(request, ports, replace_history)
 
 
 async def post_history(request: Request, ports: Ports) -> Response:
+    """POST /v1/chats/{chat_id}/history: append_history; 200; chat_not_found, invalid_history,
+    invalid_request, precondition_failed, workspace_quota_exceeded, insufficient_storage."""
     return await _write(request, ports, append_history)
 
 

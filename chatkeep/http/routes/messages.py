@@ -43,6 +43,7 @@ async def post_messages(request: Request, ports: Ports) -> Response:
 
 
 async def get_messages(request: Request, ports: Ports) -> Response:
+    """GET /v1/chats/{chat_id}/messages: read_messages; 200; chat_not_found, invalid_request."""
     query = read_query(request, MessagesQuery)
     page = await read_messages(
         ports, user_id_of(request), chat_id_of(request), query.limit, query.before

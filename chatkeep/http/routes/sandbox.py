@@ -16,6 +16,8 @@ from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_san
 
 
 async def put_sandbox(request: Request, ports: Ports) -> Response:
+    """PUT /v1/chats/{chat_id}/sandbox: start_sandbox; 201 started, 200 renewed; chat_not_found,
+    chat_has_active_sandbox, invalid_request, unsupported_media_type, request_too_large."""
     chat_id = chat_id_of(request)
     body = await read_json(request, SandboxPut)
     mounted, started = await start_sandbox(
@@ -25,11 +27,15 @@ async def put_sandbox(request: Request, ports: Ports) -> Response:
 
 
 async def show_sandbox(request: Request, ports: Ports) -> Response:
+    """GET /v1/chats/{chat_id}/sandbox: get_sandbox; 200; chat_not_found,
+    sandbox_session_not_found."""
     mounted = await get_sandbox(ports, user_id_of(request), chat_id_of(request))
     return json_response(SandboxOut.of(mounted.session, mounted.workdir))
 
 
 async def remove_sandbox(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/chats/{chat_id}/sandbox: end_sandbox; 204; chat_not_found,
+    sandbox_session_not_found."""
     await end_sandbox(ports, user_id_of(request), chat_id_of(request))
     return Response(status_code=204)
 

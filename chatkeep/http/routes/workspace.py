@@ -14,6 +14,8 @@ from chatkeep.usecase.ports import Ports
 
 
 async def put_workspace(request: Request, ports: Ports) -> Response:
+    """PUT /v1/workspace: ensure_workspace; 201 created, 200 existing; invalid_request,
+    unsupported_media_type, request_too_large."""
     body = await read_json(request, WorkspacePut)
     workspace, usage, created = await ensure_workspace(
         ports, user_id_of(request), body.quota_bytes, body.quota_inodes
@@ -22,11 +24,13 @@ async def put_workspace(request: Request, ports: Ports) -> Response:
 
 
 async def show_workspace(request: Request, ports: Ports) -> Response:
+    """GET /v1/workspace: get_workspace; 200; workspace_not_found."""
     workspace, usage = await get_workspace(ports, user_id_of(request))
     return json_response(WorkspaceOut.of(workspace, usage))
 
 
 async def remove_workspace(request: Request, ports: Ports) -> Response:
+    """DELETE /v1/workspace: delete_workspace; 204; workspace_not_found, chat_has_active_sandbox."""
     await delete_workspace(ports, user_id_of(request))
     return Response(status_code=204)
 

@@ -27,6 +27,8 @@ class LingerOnClose:
         return getattr(self._transport, name)
 
     def close(self) -> None:
+        """Close the connection; while the client may still be sending a refused body, half-close
+        first and drop what arrives for LINGER_SECONDS, so that it reads the answer, not a reset."""
         if self.lingering or not self._body_pending() or not self._transport.can_write_eof():
             self._transport.close()
             return

@@ -69,16 +69,21 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         return type(cls.__name__, (cls,), {"limits": limits, "recorders": recorders})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        """uvicorn's; marks a connection past max_connections for refusal (503) once its head is
+        read, and starts the head timeout."""
         super().connection_made(transport)
         # Refused once its head is read, so that the client reads the answer rather than a reset.
         self._over_capacity = len(self.connections) > self.limits.max_connections
         self._arm(self.limits.head_timeout, self._head_timed_out)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """uvicorn's, with the pending timer stopped."""
         self._disarm()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        """uvicorn's; drops what arrives while lingering, and counts a head's bytes across
+        chunks."""
         if self._linger is not None and self._linger.lingering:
             self._linger.drop(data)
             return
@@ -94,6 +99,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             self._arm(self.limits.body_timeout, self._body_timed_out)
 
     def on_message_begin(self) -> None:
+        """uvicorn's; starts counting the head and its timeout."""
         super().on_message_begin()
         self._head_started = perf_counter()
         self._reading_head = True
@@ -102,10 +108,12 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             self._arm(self.limits.head_timeout, self._head_timed_out)
 
     def on_url(self, url: bytes) -> None:
+        """uvicorn's, the URL's bytes counted toward the head limit."""
         self._count_head(len(url))
         super().on_url(url)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        """uvicorn's, counted toward the head limits. Raises HeadTooLarge past max_headers."""
         self._count_head(len(name) + len(value))
         if len(self.headers) >= self.limits.max_headers:
             self._head_too_large = True
@@ -113,6 +121,8 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
+        """uvicorn's; refuses a connection over capacity (503 too_many_connections). Raises
+        ConnectionRefused then."""
         self._disarm()
         if self._over_capacity:
             message = f"the server holds its limit of {self.limits.max_connections} connections"
@@ -132,10 +142,13 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             self.cycle.transport = self._linger  # type: ignore[assignment]
 
     def on_message_complete(self) -> None:
+        """uvicorn's, with the timer stopped."""
         self._disarm()
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
+        """uvicorn's 400, but 431 for a head too large, and nothing for a connection being
+        refused."""
         if self._over_capacity:
             return
         if self._head_too_large:
@@ -149,11 +162,13 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         super()._stop_reading()
 
     def pause_writing(self) -> None:
+        """uvicorn's; starts the send timeout, so a client that stops reading is dropped."""
         super().pause_writing()
         if self._send_timer is None:
             self._send_timer = self.loop.call_later(self.limits.send_timeout, self._send_timed_out)
 
     def resume_writing(self) -> None:
+        """uvicorn's; stops the send timeout."""
         super().resume_writing()
         if self._send_timer is not None:
             self._send_timer.cancel()

@@ -36,11 +36,13 @@ class SqlChatRepository:
         self._shared = engine.dialect.name == "postgresql"
 
     async def get(self, chat_id: UUID) -> Chat | None:
+        """One query. See ChatRepository.get."""
         async with self._engine.connect() as connection:
             row = (await connection.execute(_BY_ID, {"key": str(chat_id)})).first()
             return None if row is None else chat_of_row(row)
 
     async def list_by_workspace_id(self, workspace_id: UUID) -> list[Chat]:
+        """One query. See ChatRepository.list_by_workspace_id."""
         async with self._engine.connect() as connection:
             rows = await connection.execute(_BY_WORKSPACE, {"workspace": str(workspace_id)})
             return [chat_of_row(row) for row in rows]
@@ -54,6 +56,7 @@ class SqlChatRepository:
         after: Position | None,
         limit: int,
     ) -> tuple[list[Chat], Position | None]:
+        """One query. See ChatRepository.list_page."""
         newest_first = order == "-updated_at"
         at = chats.c.updated_at if newest_first else chats.c.created_at
         query = select(chats).where(chats.c.workspace_id == str(workspace_id))
@@ -79,6 +82,7 @@ class SqlChatRepository:
         return [chat_of_row(row) for row in page], Position(from_micros(position_at), last.seq)
 
     async def save(self, chat: Chat) -> None:
+        """save_numbered, its number dropped. See ChatRepository.save."""
         await self.save_numbered(chat)
 
     async def save_numbered(self, chat: Chat) -> int:
@@ -95,9 +99,11 @@ class SqlChatRepository:
         return await self._commits.run(save)
 
     async def describe(self, chat_id: UUID, title: str | None, status: ChatStatus) -> Chat | None:
+        """Committed with the writes beside it (GroupCommits). See ChatRepository.describe."""
         return await self._update(_DESCRIBE, key=str(chat_id), new_title=title, new_status=status)
 
     async def touch(self, chat_id: UUID, at: datetime) -> Chat | None:
+        """Committed with the writes beside it (GroupCommits). See ChatRepository.touch."""
         return await self._update(_TOUCH, key=str(chat_id), at=to_micros(at))
 
     async def _update(self, statement: Executable, **parameters: Any) -> Chat | None:
@@ -110,6 +116,7 @@ class SqlChatRepository:
         return None if row is None else chat_of_row(row)
 
     async def delete(self, chat_id: UUID) -> None:
+        """Committed with the writes beside it (GroupCommits). See ChatRepository.delete."""
         await self._commits.run(executing(_DELETE, {"key": str(chat_id)}))
 
 
@@ -161,6 +168,7 @@ def _row(chat: Chat) -> dict[str, Any]:
 
 
 def chat_of_row(row: Any) -> Chat:
+    """The Chat a `chats` row holds."""
     return Chat(
         UUID(row.chat_id),
         UUID(row.workspace_id),

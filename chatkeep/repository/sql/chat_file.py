@@ -25,14 +25,17 @@ class SqlChatFileRepository:
         self._upsert = upsert(chat_files, chat_files.c.file_id, engine.dialect.name, keep=("seq",))
 
     async def get(self, file_id: UUID) -> ChatFile | None:
+        """One query. See ChatFileRepository.get."""
         return await self._one(_BY_ID, {"file_id": str(file_id)})
 
     async def get_by_chat_id_and_name(
         self, chat_id: UUID, name: ChatAttachmentName
     ) -> ChatFile | None:
+        """One query. See ChatFileRepository.get_by_chat_id_and_name."""
         return await self._one(_BY_NAME, {"chat_id": str(chat_id), "name": name.value})
 
     async def list_by_chat_id(self, chat_id: UUID) -> list[ChatFile]:
+        """One query. See ChatFileRepository.list_by_chat_id."""
         async with self._engine.connect() as connection:
             rows = await connection.execute(_BY_CHAT, {"chat_id": str(chat_id)})
             return [file_of_row(row) for row in rows]
@@ -40,6 +43,7 @@ class SqlChatFileRepository:
     async def list_page(
         self, chat_id: UUID, *, after: Position | None, limit: int
     ) -> tuple[list[ChatFile], Position | None]:
+        """One query. See ChatFileRepository.list_page."""
         query = select(chat_files).where(chat_files.c.chat_id == str(chat_id))
         if after is not None:
             # A row value, which both engines turn into where the index range starts (an
@@ -57,9 +61,11 @@ class SqlChatFileRepository:
         return page, Position(from_micros(last.created_at), last.seq)
 
     async def save(self, chat_file: ChatFile) -> None:
+        """save_all of one file. See ChatFileRepository.save."""
         await self.save_all([chat_file])
 
     async def save_all(self, files: Sequence[ChatFile]) -> None:
+        """save_all_numbered, the numbers dropped. See ChatFileRepository.save_all."""
         await self.save_all_numbered(files)
 
     async def save_all_numbered(self, files: Sequence[ChatFile]) -> dict[UUID, int]:
@@ -84,9 +90,12 @@ class SqlChatFileRepository:
         return await self._commits.run(save)
 
     async def delete(self, file_id: UUID) -> None:
+        """Committed with the writes beside it (GroupCommits). See ChatFileRepository.delete."""
         await self._commits.run(executing(_DELETE, {"file_id": str(file_id)}))
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        """Committed with the writes beside it (GroupCommits). See
+        ChatFileRepository.delete_by_chat_id."""
         await self._commits.run(executing(_DELETE_BY_CHAT, {"chat_id": str(chat_id)}))
 
     async def _one(self, query: Executable, parameters: dict[str, str]) -> ChatFile | None:
@@ -153,6 +162,7 @@ def _row(chat_file: ChatFile) -> dict[str, Any]:
 
 
 def file_of_row(row: Any) -> ChatFile:
+    """The ChatFile a `chat_files` row holds."""
     return ChatFile(
         UUID(row.file_id),
         UUID(row.chat_id),

@@ -62,6 +62,8 @@ class SqlClaim:
         self._stored = False
 
     async def claim(self, size: int, *, exact: bool) -> None:
+        """Grows the claim's row (workspace usage row locked, decided in one transaction),
+        ahead by up to CLAIM_STEP unless `exact`. See Claim.claim."""
         if size <= self._granted.bytes:  # shrinking needs no room; the grant goes at the end
             return
         ahead = size if exact else size + min(CLAIM_STEP, size)
@@ -74,6 +76,7 @@ class SqlClaim:
             await self._grant(Usage(size, self._granted.inodes))
 
     async def claim_inodes(self, count: int) -> None:
+        """Grows the claim's row, as claim does. See Claim.claim_inodes."""
         if count <= self._granted.inodes:
             return
         await self._grant(Usage(self._granted.bytes, count))
@@ -85,11 +88,14 @@ class SqlClaim:
         self._granted = wanted
 
     async def settle(self, delta: int, inodes: int = 0) -> None:
+        """Deletes the claim's row and adds to the usage in one transaction, shielded from
+        cancellation. See Claim.settle."""
         drop = self._ledger.drop(self._id, self._workspace_id, Usage(delta, inodes))
         await asyncio.shield(drop)
         self._granted, self._stored = Usage(0, 0), False
 
     async def release(self) -> None:
+        """Deletes the claim's row, if stored, shielded from cancellation. See Claim.release."""
         if self._stored:
             # Shielded: a cancelled request must not leave its claim behind.
             await asyncio.shield(self._ledger.drop(self._id, self._workspace_id, None))

@@ -41,10 +41,12 @@ def head_revision() -> str:
 
 
 def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of the SQLite database at `path` (aiosqlite driver)."""
     return f"sqlite+aiosqlite:///{path}"
 
 
 def sqlite_settings(engine: AsyncEngine) -> None:
+    """Set chatkeep's pragmas on every new connection of `engine`, if it is SQLite."""
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
 

@@ -23,6 +23,8 @@ async def load_all(
     file_repo: InMemoryChatFileRepository,
     sandbox_repo: InMemorySandboxSessionRepository,
 ) -> None:
+    """Fill the in-memory repositories with every row of `engine`'s database, in creation
+    order, each with the number (seq) the database holds (repository/mirror.py)."""
     async with engine.connect() as connection:
         for row in await connection.execute(select(workspaces)):
             await workspace_repo.save(workspace_of_row(row))

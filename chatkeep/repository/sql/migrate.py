@@ -26,6 +26,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate the database at `url` to `revision` (Alembic; on PostgreSQL under an advisory
+    lock, so replicas starting together migrate once)."""
     engine = create_async_engine(url)
     sqlite_settings(engine)
     try:
@@ -42,6 +44,7 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 def config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for chatkeep's migrations, on `connection` when given."""
     settings = Config()
     settings.set_main_option("script_location", str(MIGRATIONS))
     settings.attributes["connection"] = connection
@@ -49,6 +52,7 @@ def config(connection: Connection | None = None) -> Config:
 
 
 def main() -> None:
+    """Migrate the database named by the URL_VARIABLE environment variable; exits 1 on failure."""
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         asyncio.run(upgrade(os.environ[URL_VARIABLE]))

@@ -19,24 +19,30 @@ class SqlSandboxSessionRepository:
         self._upsert = upsert(sandbox_sessions, sandbox_sessions.c.chat_id, engine.dialect.name)
 
     async def get_by_chat_id(self, chat_id: UUID) -> SandboxSession | None:
+        """One query. See SandboxSessionRepository.get_by_chat_id."""
         async with self._engine.connect() as connection:
             row = (await connection.execute(_BY_CHAT, {"key": str(chat_id)})).first()
             return None if row is None else session_of_row(row)
 
     async def save(self, session: SandboxSession) -> None:
+        """Committed with the writes beside it (GroupCommits). See SandboxSessionRepository.save."""
         await self._commits.run(executing(self._upsert, _row(session)))
 
     async def list_expired(self, workspace_id: UUID, now: datetime) -> list[SandboxSession]:
+        """One query. See SandboxSessionRepository.list_expired."""
         parameters = {"workspace": str(workspace_id), "now": to_micros(now)}
         async with self._engine.connect() as connection:
             return [session_of_row(row) for row in await connection.execute(_EXPIRED, parameters)]
 
     async def count_active(self, now: datetime) -> int:
+        """One query. See SandboxSessionRepository.count_active."""
         async with self._engine.connect() as connection:
             count = await connection.scalar(_ACTIVE, {"now": to_micros(now)})
             return int(count or 0)
 
     async def delete_by_chat_id(self, chat_id: UUID) -> None:
+        """Committed with the writes beside it (GroupCommits). See
+        SandboxSessionRepository.delete_by_chat_id."""
         await self._commits.run(executing(_DELETE, {"key": str(chat_id)}))
 
 
@@ -68,6 +74,7 @@ def _row(session: SandboxSession) -> dict[str, Any]:
 
 
 def session_of_row(row: Any) -> SandboxSession:
+    """The SandboxSession a `sandbox_sessions` row holds."""
     expires_at = None if row.expires_at is None else from_micros(row.expires_at)
     return SandboxSession(
         row.sandbox_id,

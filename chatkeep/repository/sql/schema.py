@@ -111,12 +111,15 @@ usage_claims = Table(
 
 
 def to_micros(moment: datetime) -> int:
+    """A timezone-aware datetime as integer microseconds since the Unix epoch (UTC), as stored."""
     return (moment - EPOCH) // timedelta(microseconds=1)
 
 
 def from_micros(micros: int) -> datetime:
+    """Stored microseconds since the Unix epoch as a UTC datetime."""
     return EPOCH + timedelta(microseconds=micros)
 
 
 def to_text(value: UUID) -> str:
+    """A UUID as stored: its canonical text."""
     return str(value)

@@ -49,10 +49,13 @@ class SqlUsageLedger:
         self._heartbeat: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        """Records this process as a live holder and starts its heartbeat (every
+        HEARTBEAT_SECONDS). See Ledger.start."""
         await self.beat()
         self._heartbeat = asyncio.create_task(self._beat_forever())
 
     async def close(self) -> None:
+        """Stops the heartbeat; deletes this process's claims and holder row."""
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -87,9 +90,12 @@ class SqlUsageLedger:
                 log.exception("usage heartbeat failed; retrying")
 
     async def used_bytes(self, workspace_id: UUID) -> int:
+        """From the shared usage row. See Ledger.used_bytes."""
         return (await self.usage(workspace_id)).bytes
 
     async def usage(self, workspace_id: UUID) -> Usage:
+        """From the shared usage row; counted on disk and stored when unknown, unless a write
+        moved it meanwhile. See Ledger.usage."""
         key = str(workspace_id)
         while True:
             async with self._reads.connect() as connection:
@@ -128,9 +134,11 @@ class SqlUsageLedger:
                 await connection.execute(insert(workspace_usage).values(**row))
 
     async def forget(self, workspace_id: UUID) -> None:
+        """Clears the shared usage row's counts. See Ledger.forget."""
         await self._change(workspace_id, None)
 
     async def add(self, workspace_id: UUID, delta: int, inodes: int = 0) -> None:
+        """Adds to the shared usage row in one transaction. See Ledger.add."""
         await self._change(workspace_id, Usage(delta, inodes))
 
     async def _change(self, workspace_id: UUID, delta: Usage | None) -> None:
@@ -145,6 +153,8 @@ class SqlUsageLedger:
         *,
         quota_inodes: int | None = None,
     ) -> Reservation:
+        """A reservation whose claim is a row in the shared database (SqlClaim). See
+        Ledger.reserve."""
         await self.usage(workspace_id)
         return Reservation(SqlClaim(self, workspace_id, quota_bytes, quota_inodes), credit)
 

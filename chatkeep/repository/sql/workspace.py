@@ -17,17 +17,22 @@ class SqlWorkspaceRepository:
         self._engine, self._commits = engine, commits
 
     async def get(self, workspace_id: UUID) -> Workspace | None:
+        """One query. See WorkspaceRepository.get."""
         return await self._one(_BY_ID, str(workspace_id))
 
     async def get_by_user_id(self, user_id: UUID) -> Workspace | None:
+        """One query. See WorkspaceRepository.get_by_user_id."""
         return await self._one(_BY_USER, str(user_id))
 
     async def list_all(self) -> list[Workspace]:
+        """One query. See WorkspaceRepository.list_all."""
         async with self._engine.connect() as connection:
             rows = await connection.execute(select(workspaces))
             return [workspace_of_row(row) for row in rows]
 
     async def get_or_add(self, workspace: Workspace) -> Workspace:
+        """An insert, committed with the writes beside it (GroupCommits); on the user's unique
+        conflict, the row stored. See WorkspaceRepository.get_or_add."""
         try:
             await self._commits.run(executing(_ADD, _row(workspace)))
         except IntegrityError:
@@ -38,6 +43,7 @@ class SqlWorkspaceRepository:
         return workspace
 
     async def save(self, workspace: Workspace) -> None:
+        """Committed with the writes beside it (GroupCommits). See WorkspaceRepository.save."""
         values = _row(workspace)
 
         async def save(connection: AsyncConnection) -> None:
@@ -52,6 +58,7 @@ class SqlWorkspaceRepository:
         await self._commits.run(save)
 
     async def delete(self, workspace_id: UUID) -> None:
+        """Committed with the writes beside it (GroupCommits). See WorkspaceRepository.delete."""
         await self._commits.run(executing(_DELETE, {"key": str(workspace_id)}))
 
     async def _one(self, query: Executable, key: str) -> Workspace | None:
@@ -78,6 +85,7 @@ def _row(workspace: Workspace) -> dict[str, Any]:
 
 
 def workspace_of_row(row: Any) -> Workspace:
+    """The Workspace a `workspaces` row holds."""
     return Workspace(
         UUID(row.workspace_id),
         UUID(row.user_id),

@@ -53,6 +53,9 @@ class AttachmentStore(Protocol):
 
         `expected_size`, when known, is claimed before any byte is read; `check`, when
         given, runs before any byte is read too, so that a refusal wastes no transfer.
+        Raises WorkspaceQuotaExceededError, PreconditionFailedError (from `check`),
+        ChatNotFoundError, InsufficientStorageError, or what reading `body` raises; a
+        refused upload leaves nothing and holds no reservation.
         """
         ...
 
@@ -66,7 +69,9 @@ class AttachmentStore(Protocol):
         """Make every staged upload visible under its name, replacing files of that name;
         answer each published file's version (ETag). `check`, when given, runs for every
         name under the chat's lock before anything is published: what it raises refuses
-        them all, and nothing changes."""
+        them all, and nothing changes. Raises that, NameConflictError (a name taken by
+        something not a regular file), WorkspaceQuotaExceededError, ChatNotFoundError or
+        InsufficientStorageError, and then publishes none."""
         ...
 
     async def discard_staged(self, staged: Sequence[StagedAttachment]) -> None:
@@ -76,16 +81,21 @@ class AttachmentStore(Protocol):
     async def open_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
     ) -> FileReader | None:
-        """The attachment's bytes; None unless it is a regular file reached without a link."""
+        """The attachment's bytes; None unless it is a regular file reached without a link.
+        Raises ChatNotFoundError when the chat directory is gone."""
         ...
 
     async def delete_attachment(
         self, workspace_id: UUID, chat_id: UUID, name: ChatAttachmentName
-    ) -> None: ...
+    ) -> None:
+        """Remove the entry of that name in the chat directory, whatever it is (a sandbox's
+        directory included), and take what it held off the usage; a missing name is no error.
+        Raises ChatNotFoundError when the chat directory is gone."""
+        ...
 
     async def hash_attachments(
         self, workspace_id: UUID, chat_id: UUID, names: Sequence[ChatAttachmentName]
     ) -> list[HashedFile | None]:
         """For each name, the size, sha256 and version of the regular file reached
-        without a link; else None."""
+        without a link; else None. Raises ChatNotFoundError when the chat directory is gone."""
         ...

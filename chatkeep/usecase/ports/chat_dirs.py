@@ -30,28 +30,42 @@ class StoredDir:
 class ChatDirectories(Protocol):
     """Workspace and chat directories on disk."""
 
-    async def create_workspace(self, workspace_id: UUID) -> None: ...
+    async def create_workspace(self, workspace_id: UUID) -> None:
+        """Make the workspace's directory; nothing if it is there. Raises InsufficientStorageError
+        on a full disk."""
+        ...
 
-    async def delete_workspace(self, workspace_id: UUID) -> None: ...
+    async def delete_workspace(self, workspace_id: UUID) -> None:
+        """Remove the workspace's directory whatever a sandbox left in it, and forget its usage.
+        Raises OSError for what cannot be removed (EPERM, EBUSY...), having removed the rest."""
+        ...
 
     async def create_chat(
         self, workspace_id: UUID, chat_id: UUID, *, quota_inodes: int | None = None
     ) -> None:
         """Create the chat directory with an empty history: two inodes, reserved against
-        `quota_inodes` first (WorkspaceQuotaExceededError, and nothing is made)."""
+        `quota_inodes` first (WorkspaceQuotaExceededError, and nothing is made). Raises
+        InsufficientStorageError, or FileNotFoundError when the workspace's directory is gone."""
         ...
 
-    async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None: ...
+    async def delete_chat(self, workspace_id: UUID, chat_id: UUID) -> None:
+        """Remove the chat directory at any depth, links not followed, and take what it held off
+        the usage (decision record 009). Raises OSError as delete_workspace does."""
+        ...
 
     def workdir(self, workspace_id: UUID, chat_id: UUID) -> str:
         """The chat directory's absolute path, for an orchestrator to mount."""
         ...
 
     async def scan_chat(self, workspace_id: UUID, chat_id: UUID) -> list[ScannedFile]:
-        """Regular files at the top of the chat directory, history aside, links not followed."""
+        """Regular files at the top of the chat directory, history aside, links not followed.
+        Raises ChatNotFoundError when the directory is gone."""
         ...
 
-    async def list_workspace_dirs(self) -> list[StoredDir]: ...
+    async def list_workspace_dirs(self) -> list[StoredDir]:
+        """Every workspace directory on disk, with its last change (UTC), for start-up
+        reconciliation (decision record 018); none when the data directory has none."""
+        ...
 
     async def list_chat_dirs(self, workspace_id: UUID) -> list[StoredDir]:
         """The workspace's chat directories, each with what scan_chat would find in it."""

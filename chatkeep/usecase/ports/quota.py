@@ -33,7 +33,8 @@ class Claim(Protocol):
 
     async def claim(self, size: int, *, exact: bool) -> None:
         """Hold `size` bytes; growth must fit the quota. Unless `exact`, the claim may be
-        taken larger than asked, for growth still to come."""
+        taken larger than asked, for growth still to come. Raises
+        WorkspaceQuotaExceededError when it does not fit."""
         ...
 
     async def claim_inodes(self, count: int) -> None:
@@ -51,15 +52,22 @@ class Claim(Protocol):
 
 
 class Ledger(Protocol):
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Prepare the ledger (a shared one joins its database); called when the storage
+        starts."""
+        ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release what start() acquired."""
+        ...
 
     async def usage(self, workspace_id: UUID) -> Usage:
         """The workspace's bytes and inodes, counted on disk when not known."""
         ...
 
-    async def used_bytes(self, workspace_id: UUID) -> int: ...
+    async def used_bytes(self, workspace_id: UUID) -> int:
+        """The workspace's bytes (`usage(...).bytes`), counted on disk when not known."""
+        ...
 
     async def forget(self, workspace_id: UUID) -> None:
         """Drop the count; the next read walks the disk again."""
@@ -98,11 +106,13 @@ class Reservation:
 
     async def expect(self, size: int) -> None:
         """Claim a declared size before any byte arrives, so a write that cannot fit
-        is refused before its body is read."""
+        is refused before its body is read: WorkspaceQuotaExceededError."""
         await self._set_claim(max(0, max(size, self._received) - self._credit), exact=True)
         self._expected = size
 
     async def grow(self, size: int) -> None:
+        """Count `size` more bytes received, claiming the growth beyond the credit and the
+        declared size. Raises WorkspaceQuotaExceededError when it does not fit the quota."""
         received = self._received + size
         claim = max(0, max(received, self._expected) - self._credit)
         if claim != self._claim:
@@ -110,12 +120,13 @@ class Reservation:
         self._received = received
 
     async def require(self, delta: int) -> None:
-        """Claim exactly the net growth `delta` that publishing will cause."""
+        """Claim exactly the net growth `delta` (bytes) that publishing will cause. Raises
+        WorkspaceQuotaExceededError."""
         await self._set_claim(max(0, delta), exact=True)
 
     async def require_inodes(self, count: int) -> None:
         """Claim exactly the `count` entries that publishing will create (none when it
-        only replaces what is there)."""
+        only replaces what is there). Raises WorkspaceQuotaExceededError (unit "inodes")."""
         await self._backing.claim_inodes(max(0, count))
 
     async def commit(self, delta: int, inodes: int = 0) -> None:
@@ -124,6 +135,7 @@ class Reservation:
         await self._backing.settle(delta, inodes)
 
     async def release(self) -> None:
+        """Drop the claim without adding to the usage: the write did not publish."""
         self._claim = 0
         await self._backing.release()
 

@@ -17,7 +17,10 @@ class FileReader(Protocol):
     etag: str
     last_modified: datetime | None
 
-    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]: ...
+    def chunks(self, offset: int = 0, length: int | None = None) -> AsyncIterator[bytes]:
+        """The bytes from `offset` (bytes), `length` of them or up to the size opened; never past
+        `size_bytes`. A guarded reader raises ContentChangedError (see version_check)."""
+        ...
 
     def fileno(self) -> int | None:
         """A descriptor of the open file, for zero-copy sending; None if there is none
@@ -33,4 +36,6 @@ class FileReader(Protocol):
         ContentChangedError rather than yield its last bytes of a file that moved."""
         ...
 
-    async def aclose(self) -> None: ...
+    async def aclose(self) -> None:
+        """Close the open file; safe to call again."""
+        ...

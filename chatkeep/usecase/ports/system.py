@@ -8,7 +8,9 @@ from uuid import UUID
 
 
 class IdGenerator(Protocol):
-    def new(self) -> UUID: ...
+    def new(self) -> UUID:
+        """A new, unique id."""
+        ...
 
 
 class Clock(Protocol):

@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the four tables and their indexes."""
     op.create_table(
         "workspaces",
         sa.Column("workspace_id", sa.String(36), primary_key=True),
@@ -62,5 +63,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the four tables."""
     for table in ("sandbox_sessions", "chat_files", "chats", "workspaces"):
         op.drop_table(table)

@@ -15,6 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the shared usage, claim and holder tables."""
     op.create_table(
         "workspace_usage",
         sa.Column("workspace_id", sa.String(36), primary_key=True),
@@ -36,6 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the shared usage, claim and holder tables."""
     op.drop_table("usage_claims")
     op.drop_table("usage_holders")
     op.drop_table("workspace_usage")

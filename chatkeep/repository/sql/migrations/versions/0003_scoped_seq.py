@@ -24,6 +24,8 @@ WHERE {table}.ordinal = numbered.o
 
 
 def upgrade() -> None:
+    """Number chats within their workspace and files within their chat (`seq`), and
+    index the listings by it."""
     for table, scope in (("chats", "workspace_id"), ("chat_files", "chat_id")):
         op.add_column(table, sa.Column("seq", sa.BigInteger, nullable=True))
         op.execute(_NUMBER.format(table=table, scope=scope))
@@ -40,6 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the `seq` columns and their indexes."""
     op.drop_index("chat_files_by_chat_created", "chat_files")
     op.drop_index("chat_files_by_chat_seq", "chat_files")
     op.create_index("ix_chat_files_chat_id", "chat_files", ["chat_id"])

@@ -21,6 +21,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the inode columns (`quota_inodes`, `used_inodes`, the claims' `inodes`); every
+    usage is counted on disk again."""
     op.add_column("workspaces", sa.Column("quota_inodes", sa.BigInteger, nullable=True))
     op.add_column("workspace_usage", sa.Column("used_inodes", sa.BigInteger, nullable=True))
     op.add_column(
@@ -31,6 +33,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the inode columns."""
     for table, column in (
         ("usage_claims", "inodes"),
         ("workspace_usage", "used_inodes"),
