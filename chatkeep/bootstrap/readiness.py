@@ -13,7 +13,7 @@ import anyio.to_thread
 
 from chatkeep.http.health import ReadinessCheck
 from chatkeep.storage.disk import free_bytes, unwritable
-from chatkeep.storage.filesystem import written_directories
+from chatkeep.storage.layout import written_directories
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine

@@ -20,7 +20,7 @@ from chatkeep.bootstrap.metadata import MetadataError, database_directory
 from chatkeep.bootstrap.settings import Settings
 from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
 from chatkeep.storage.disk import unwritable
-from chatkeep.storage.filesystem import written_directories
+from chatkeep.storage.layout import written_directories
 
 logger = logging.getLogger("chatkeep")
 

@@ -1,18 +1,8 @@
-"""The ChatStorage port (usecase/ports/storage.py) on a filesystem: one object made of
-cohesive parts, each in a module of its own, which it hands every port method to:
-
-- `layout.py`: where everything is, and how a chat directory is entered;
-- `recovery.py`: start and close, the repair of what a crash left;
-- `usage_book.py`: the usage ledger and the counts of the disk (quota.py's ports);
-- `chat_dirs_port.py`: workspace and chat directories (ChatDirectories);
-- `history_port.py` with `append_queue.py`: the history (HistoryStore);
-- `attachments_port.py`: attachments (AttachmentStore).
-
-The blocking work they run in worker threads is in the modules named after what they do
-on disk (history.py, attachments.py, appends.py, inventory.py, removal.py, walk.py...).
-A storage `shared` with other processes keeps its scratch files and intents in
-directories of its own below tmp/ and journal/ (processes.py), and its locks are a lock
-service that holds across processes."""
+"""The ChatStorage port (usecase/ports/storage.py) on a filesystem: one object that hands
+each port method to the part that implements it (layout.py, recovery.py, usage_book.py,
+chat_dirs_port.py, history_port.py with append_queue.py, attachments_port.py). The
+blocking work they run in worker threads is in the modules named after what they do on
+disk (history.py, attachments.py, appends.py, inventory.py, removal.py, walk.py...)."""
 
 from __future__ import annotations
 
@@ -26,11 +16,11 @@ from chatkeep.domain.history import HistoryVersion
 from chatkeep.domain.workspace import Usage
 from chatkeep.storage.append_queue import AppendQueues
 from chatkeep.storage.attachments_port import AttachmentFiles, StagedFile
-from chatkeep.storage.chat_dirs_port import CHAT_INODES, ChatDirectoryFiles
+from chatkeep.storage.chat_dirs_port import ChatDirectoryFiles
 from chatkeep.storage.etag import MtimeStamper
 from chatkeep.storage.files import FsyncObserver, observe_fsyncs, stop_observing_fsyncs
 from chatkeep.storage.history_port import HistoryFiles, StagedHistory
-from chatkeep.storage.layout import SUBDIRECTORIES, Layout, written_directories
+from chatkeep.storage.layout import Layout
 from chatkeep.storage.reader import FileReader
 from chatkeep.storage.recovery import Recovery
 from chatkeep.storage.usage_book import UsageBook
@@ -44,8 +34,6 @@ from chatkeep.usecase.ports import (
     UploadCheck,
 )
 from chatkeep.usecase.ports.quota import Counter, Ledger
-
-__all__ = ["CHAT_INODES", "SUBDIRECTORIES", "FileSystemChatStorage", "written_directories"]
 
 
 class FileSystemChatStorage:
@@ -96,8 +84,6 @@ class FileSystemChatStorage:
         """The chat's directory (tests and tools; the port answers `workdir`)."""
         return self._layout.chat_dir(workspace_id, chat_id)
 
-    # UsageCounts
-
     async def workspace_usage(self, workspace_id: UUID) -> Usage:
         """Handed to usage_book.py. See UsageCounts.workspace_usage."""
         return await self._usage.usage(workspace_id)
@@ -105,8 +91,6 @@ class FileSystemChatStorage:
     async def recount_usage(self, workspace_id: UUID) -> Usage:
         """Handed to usage_book.py. See UsageCounts.recount_usage."""
         return await self._usage.recount(workspace_id)
-
-    # ChatDirectories
 
     async def create_workspace(self, workspace_id: UUID) -> None:
         """Handed to chat_dirs_port.py. See ChatDirectories.create_workspace."""
@@ -145,8 +129,6 @@ class FileSystemChatStorage:
     async def restore_chat(self, workspace_id: UUID, chat_id: UUID) -> bool:
         """Handed to chat_dirs_port.py. See ChatDirectories.restore_chat."""
         return await self._dirs.restore_chat(workspace_id, chat_id)
-
-    # HistoryStore
 
     async def open_history(self, workspace_id: UUID, chat_id: UUID) -> FileReader:
         """Handed to history_port.py. See HistoryStore.open_history."""
@@ -211,8 +193,6 @@ class FileSystemChatStorage:
     async def discard_staged_history(self, staged: StagedBody) -> None:
         """Handed to history_port.py. See HistoryStore.discard_staged_history."""
         await self._history.discard_staged_history(staged)
-
-    # AttachmentStore
 
     async def stage_attachment(
         self,

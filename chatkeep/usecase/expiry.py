@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from uuid import UUID
 
+from chatkeep.domain.errors import ChatNotFoundError
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.ports import Ports
@@ -16,8 +18,9 @@ async def end_expired_sessions(
     """End the workspace's expired sessions (only `chat_id`'s, if given) and rescan their
     chats: a write, though every use case that serves a chat or its workspace runs it
     first, so that an expired session is over no later than the next such request
-    (contract, "Sandbox sessions"). Raises ChatNotFoundError when an expired session's
-    chat directory is gone (reconcile_chat)."""
+    (contract, "Sandbox sessions"). A chat whose directory is gone (what a sandbox made of
+    it) has its session ended without a rescan: the request that ended it is not about
+    that directory, and one that is finds it missing itself."""
     for expired in await ports.sandboxes.list_expired(workspace_id, ports.clock.now()):
         if chat_id is not None and expired.chat_id != chat_id:
             continue
@@ -27,12 +30,12 @@ async def end_expired_sessions(
             await ports.sandboxes.delete_by_chat_id(expired.chat_id)
             chat = await ports.chats.get(expired.chat_id)
             if chat is not None:
-                await reconcile_chat(ports, workspace_id, chat)
+                with contextlib.suppress(ChatNotFoundError):
+                    await reconcile_chat(ports, workspace_id, chat)
 
 
 async def end_expired_session(ports: Ports, user_id: UUID, chat_id: UUID) -> None:
     """End the chat's sandbox session if its lease ran out, rescanning the chat, as
-    end_expired_sessions does. Raises ChatNotFoundError unless the chat is the user's (or
-    when its directory is gone)."""
+    end_expired_sessions does. Raises ChatNotFoundError unless the chat is the user's."""
     workspace, _ = await find_chat(ports, user_id, chat_id)
     await end_expired_sessions(ports, workspace.workspace_id, chat_id)

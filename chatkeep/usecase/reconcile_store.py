@@ -25,7 +25,11 @@ from datetime import datetime
 from uuid import UUID
 
 from chatkeep.domain.chat import Chat, ChatAttachmentName
-from chatkeep.domain.errors import ChatNotFoundError, InvalidAttachmentNameError
+from chatkeep.domain.errors import (
+    ChatNotFoundError,
+    InsufficientStorageError,
+    InvalidAttachmentNameError,
+)
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.ports import Ports, StoredDir
@@ -74,10 +78,12 @@ async def reconcile_store(ports: Ports, orphans_before: datetime) -> Repairs:
 
 
 async def _isolated(repairs: Repairs, workspace_id: UUID, step: Awaitable[None]) -> None:
-    """Run one workspace's step; a failure of what is on disk is noted, not raised."""
+    """Run one workspace's step; a failure of what is on disk (a chat directory gone or
+    unreadable, the disk full) is noted, not raised: start-up goes on (contract 1.1,
+    "Hostile trees and resource limits")."""
     try:
         await step
-    except (OSError, ChatNotFoundError) as error:
+    except (OSError, ChatNotFoundError, InsufficientStorageError) as error:
         repairs.workspaces_failed += 1
         repairs.failures.append(f"workspace {workspace_id}: {error}")
 

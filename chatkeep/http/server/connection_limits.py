@@ -15,3 +15,13 @@ class ConnectionLimits:
     max_head_bytes: int = 64 * 1024
     max_headers: int = 100
     max_connections: int = 1024
+
+
+class HeadTooLarge(Exception):
+    """Raised from the parser's callbacks to stop reading a head past its limits (the
+    refusal, 431, is sent by the protocol)."""
+
+
+class ConnectionRefused(Exception):
+    """Raised from the parser's callbacks to stop a connection over the cap (the refusal,
+    503, is sent by the protocol)."""

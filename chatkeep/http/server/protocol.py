@@ -17,21 +17,16 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from chatkeep.http.observe import Recorder
-from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.connection_limits import (
+    ConnectionLimits,
+    ConnectionRefused,
+    HeadTooLarge,
+)
 from chatkeep.http.server.extensions import abort_response, send_response_file
 from chatkeep.http.server.json_errors import JsonErrorsProtocol
 from chatkeep.http.server.linger import LingerOnClose
 from chatkeep.http.server.refusal import refusal, refusal_request_id, refused_exchange
 from chatkeep.http.server.zerocopy import ABORT, SENDFILE
-
-
-class HeadTooLarge(Exception):
-    pass
-
-
-class ConnectionRefused(Exception):
-    pass
-
 
 __all__ = ["ConnectionLimits", "GuardedHttpToolsProtocol"]
 

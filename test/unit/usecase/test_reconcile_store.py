@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from chatkeep.domain.errors import InsufficientStorageError
 from chatkeep.storage.filesystem import FileSystemChatStorage
 from chatkeep.usecase.create_chat import create_chat
 from chatkeep.usecase.ensure_workspace import ensure_workspace
@@ -168,4 +169,27 @@ async def test_a_workspace_that_cannot_be_reconciled_is_reported_and_passed_by(
     [failure] = repairs.failures
     assert "Permission denied" in failure
     assert str(repairs) == "1 file_rows_dropped, 1 workspaces_failed"
+    assert await names_in_metadata(ports, good_chat) == {}
+
+
+async def test_a_full_disk_fails_one_workspaces_repairs_not_the_start(
+    ports: Ports, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A repair that finds the disk full (507 insufficient_storage from the storage) is
+    counted against its workspace and reported; reconciliation goes on, so the server
+    still starts and serves what it can."""
+    _, full_chat, full_directory = await chat_with_files(ports, "a.txt")
+    _, good_chat, good_directory = await chat_with_files(ports, "b.txt")
+    (full_directory / "a.txt").unlink()
+    (good_directory / "b.txt").unlink()
+    scan_chat = ports.storage.scan_chat
+
+    async def full(workspace_id: uuid.UUID, chat_id: uuid.UUID) -> list[ScannedFile]:
+        if chat_id == full_chat:
+            raise InsufficientStorageError()
+        return await scan_chat(workspace_id, chat_id)
+
+    monkeypatch.setattr(ports.storage, "scan_chat", full)
+    repairs = await reconcile_store(ports, clock.now())
+    assert (repairs.workspaces_failed, repairs.file_rows_dropped) == (1, 1)
     assert await names_in_metadata(ports, good_chat) == {}

@@ -54,3 +54,24 @@ async def test_ending_a_session_rescans(ports: Ports) -> None:
     assert (await get_workspace(ports, user))[1].used_bytes == 5
     with pytest.raises(SandboxSessionNotFoundError):
         await end_sandbox(ports, user, chat.chat_id)
+
+
+async def test_an_expired_session_of_a_chat_without_its_directory_ends_quietly(
+    ports: Ports, clock: FakeClock
+) -> None:
+    """A session whose lease ran out on a chat whose directory is gone (replaced by what a
+    sandbox made of it) ends without failing the workspace request that ends it: GET of the
+    workspace answers, it does not raise chat_not_found."""
+    user = uuid.uuid4()
+    workspace, _, _ = await ensure_workspace(ports, user, None)
+    chat = await create_chat(ports, user, None)
+    await start_sandbox(ports, user, chat.chat_id, "sb", 5)
+    assert isinstance(ports.storage, FileSystemChatStorage)
+    directory = ports.storage.chat_dir(workspace.workspace_id, chat.chat_id)
+    directory.rename(directory.with_name("moved-away"))
+    directory.symlink_to("/")
+    clock.advance(6)
+    found, _ = await get_workspace(ports, user)
+    assert found.workspace_id == workspace.workspace_id
+    with pytest.raises(SandboxSessionNotFoundError):
+        await get_sandbox(ports, user, chat.chat_id)
