@@ -19,11 +19,11 @@ from pathlib import Path
 
 from chatkeep.bootstrap.metadata import open_metadata
 from chatkeep.bootstrap.ports import build_ports
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.ensure_workspace import ensure_workspace
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.files.upload import IncomingFile, upload_files
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.reconcile_store import reconcile_store
-from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
+from chatkeep.usecase.store.startup import reconcile_store
+from chatkeep.usecase.workspace.ensure import ensure_workspace
 
 
 async def one_file() -> AsyncIterator[IncomingFile]:
@@ -41,7 +41,7 @@ async def fill(ports: Ports, chats: int) -> None:
     for index in range(chats):
         user = users[index % len(users)]
         chat = await create_chat(ports, user, None)
-        await upload_attachments(ports, user, chat.chat_id, one_file())
+        await upload_files(ports, user, chat.chat_id, one_file())
     await ports.storage.close()
 
 

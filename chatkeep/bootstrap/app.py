@@ -18,9 +18,9 @@ from chatkeep.http.app import build_app
 from chatkeep.http.metrics import Metrics
 from chatkeep.http.observe import ObservedApp, Recorder
 from chatkeep.storage.disk import free_bytes
-from chatkeep.usecase.count_sandbox_sessions import count_active_sandbox_sessions
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.reconcile_store import reconcile_store
+from chatkeep.usecase.sandbox.count import count_active_sandbox_sessions
+from chatkeep.usecase.store.startup import reconcile_store
 
 ORPHAN_GRACE = timedelta(hours=1)
 log = logging.getLogger("chatkeep")

@@ -6,8 +6,8 @@ import asyncio
 import logging
 from datetime import timedelta
 
+from chatkeep.usecase.chats.prune import prune_idle_chats
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.prune_chats import prune_idle_chats
 
 logger = logging.getLogger("chatkeep.bootstrap.background")
 MAX_INTERVAL = timedelta(seconds=60)

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from chatkeep.domain.cursor import MAX_CURSOR_CHARS
 from chatkeep.http.schema_types import QueryModel
 from chatkeep.http.schemas import ChatFileOut
-from chatkeep.usecase import file_pages
-from chatkeep.usecase.file_pages import FilePage
+from chatkeep.usecase.files import pages as file_pages
+from chatkeep.usecase.files.pages import FilePage
 
 
 class ChatFilePage(BaseModel):

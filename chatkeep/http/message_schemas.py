@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictStr
 from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import Message, Role
 from chatkeep.http.schema_types import QueryModel, Timestamp
-from chatkeep.usecase import read_messages
+from chatkeep.usecase.messages import read as read_messages
 
 
 class MessageIn(BaseModel):

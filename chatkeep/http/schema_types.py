@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from chatkeep.domain.chat import MAX_TITLE_CHARS
 from chatkeep.domain.limits import MAX_STORED_INTEGER, text_problem
 from chatkeep.domain.sandbox import MAX_LEASE_SECONDS
-from chatkeep.usecase.sandbox_session import MAX_SANDBOX_ID_CHARS
+from chatkeep.usecase.sandbox.session import MAX_SANDBOX_ID_CHARS
 
 # Past 2**53 a JSON number with a fraction or an exponent reaches us as a float that has
 # already lost digits: 123456789012345678.9 arrives as 123456789012345680.0.

@@ -27,7 +27,7 @@ from chatkeep.http.schema_types import (
     Timestamp,
     Title,
 )
-from chatkeep.usecase import list_chats
+from chatkeep.usecase.chats import listing as list_chats
 
 
 class ErrorDetail(BaseModel):

@@ -9,7 +9,7 @@ from chatkeep.domain.errors import ChatNotFoundError
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.reconcile import reconcile_chat
+from chatkeep.usecase.store.reconcile import reconcile_chat
 
 
 async def end_expired_sessions(

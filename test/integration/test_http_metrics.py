@@ -18,7 +18,7 @@ from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import OPERATIONS, build_app
 from chatkeep.http.metrics import Metrics
 from chatkeep.storage.disk import free_bytes
-from chatkeep.usecase.count_sandbox_sessions import count_active_sandbox_sessions
+from chatkeep.usecase.sandbox.count import count_active_sandbox_sessions
 from test.conftest import FakeClock
 
 UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from chatkeep.usecase.chats.prune import prune_idle_chats
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.prune_chats import prune_idle_chats
 from test.conftest import FakeClock, make_chat
 from test.disk import regular_file_bytes
 

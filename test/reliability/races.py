@@ -24,8 +24,8 @@ from chatkeep.bootstrap.ports import build_ports
 from chatkeep.http.app import build_app
 from chatkeep.repository.sql.engine import open_database, sqlite_url
 from chatkeep.repository.sql.locks import AdvisoryKeyedLocks
+from chatkeep.usecase.chats.prune import prune_idle_chats
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.prune_chats import prune_idle_chats
 from test.conftest import START, FakeClock
 
 WRITES = ("history_put", "history_post", "messages", "upload", "sandbox_put", "patch", "rescan")

@@ -19,13 +19,13 @@ from chatkeep.http.schemas import (
     PrunedOut,
     PruneQuery,
 )
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.delete_chat import delete_chat
-from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.list_chats import list_chats
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.chats.delete import delete_chat
+from chatkeep.usecase.chats.get import get_chat
+from chatkeep.usecase.chats.listing import list_chats
+from chatkeep.usecase.chats.prune import prune_chats
+from chatkeep.usecase.chats.update import ChatChanges, update_chat
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.prune_chats import prune_chats
-from chatkeep.usecase.update_chat import ChatChanges, update_chat
 
 
 def chat_id_of(request: Request) -> UUID:

@@ -14,16 +14,16 @@ from chatkeep.http.ranges import byte_range
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import OCTET_STREAM, file_id_of
 from chatkeep.http.streaming import ReaderResponse
-from chatkeep.usecase.attachments import open_attachment
+from chatkeep.usecase.files.content import open_file_content
 from chatkeep.usecase.ports import Ports
 
 _CONTENT = Body(OCTET_STREAM, "The attachment's bytes, with its stored Content-Type.")
 
 
-async def get_content(request: Request, ports: Ports) -> Response:
+async def show_file_content(request: Request, ports: Ports) -> Response:
     """GET and HEAD: 200 with the bytes, 206 with one range, 304 when the client's copy is
     current, 412 when If-Match or If-Unmodified-Since fails, 416 for a range past the end."""
-    chat_file, read = await open_attachment(
+    chat_file, read = await open_file_content(
         ports,
         user_id_of(request),
         chat_id_of(request),
@@ -60,7 +60,7 @@ OPERATIONS = [
     Operation(
         "GET",
         "/v1/chats/{chat_id}/files/{file_id}/content",
-        get_content,
+        show_file_content,
         "The attachment's bytes: streamed, with Range, ETag, Last-Modified and conditions",
         {200: _CONTENT, 206: _CONTENT, 304: None},
         errors=(

@@ -21,15 +21,12 @@ from chatkeep.http.multipart import MultipartReader
 from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.schemas import ChatFileList, ChatFileOut
-from chatkeep.usecase.attachments import (
-    clear_attachments,
-    delete_attachment,
-    get_attachment,
-    list_attachments,
-)
-from chatkeep.usecase.file_pages import PageRequest
+from chatkeep.usecase.files.delete import clear_files, delete_file
+from chatkeep.usecase.files.get import get_file
+from chatkeep.usecase.files.listing import list_files
+from chatkeep.usecase.files.pages import PageRequest
+from chatkeep.usecase.files.upload import IncomingFile, upload_files
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.upload_attachments import IncomingFile, upload_attachments
 
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _CONTENT_TYPE = re.compile(rf"[\x21-\x7e][\x20-\x7e]{{0,{MAX_MEDIA_TYPE_CHARS - 1}}}")
@@ -81,7 +78,7 @@ async def post_files(request: Request, ports: Ports) -> Response:
     else:
         incoming = _raw_file(request)
     conditions = preconditions_of(request.headers)
-    files = await upload_attachments(
+    files = await upload_files(
         ports, user_id_of(request), chat_id_of(request), incoming, conditions
     )
     return json_response(ChatFileList.of(files), 201)
@@ -128,29 +125,27 @@ def page_request(request: Request, *, with_name: bool) -> PageRequest:
 async def get_files(request: Request, ports: Ports) -> Response:
     """200 with a page of the chat's attachments, oldest first, and next_cursor."""
     asked = page_request(request, with_name=True)
-    page = await list_attachments(ports, user_id_of(request), chat_id_of(request), asked)
+    page = await list_files(ports, user_id_of(request), chat_id_of(request), asked)
     return json_response(ChatFilePage.of(page))
 
 
 async def remove_files(request: Request, ports: Ports) -> Response:
-    """DELETE /v1/chats/{chat_id}/files: clear_attachments; 204; chat_not_found."""
-    await clear_attachments(ports, user_id_of(request), chat_id_of(request))
+    """DELETE /v1/chats/{chat_id}/files: clear_files; 204; chat_not_found."""
+    await clear_files(ports, user_id_of(request), chat_id_of(request))
     return Response(status_code=204)
 
 
 async def show_file(request: Request, ports: Ports) -> Response:
-    """GET /v1/chats/{chat_id}/files/{file_id}: get_attachment; 200; chat_not_found,
+    """GET /v1/chats/{chat_id}/files/{file_id}: get_file; 200; chat_not_found,
     chat_file_not_found."""
-    chat_file = await get_attachment(
-        ports, user_id_of(request), chat_id_of(request), file_id_of(request)
-    )
+    chat_file = await get_file(ports, user_id_of(request), chat_id_of(request), file_id_of(request))
     return json_response(ChatFileOut.of(chat_file))
 
 
 async def remove_file(request: Request, ports: Ports) -> Response:
-    """DELETE /v1/chats/{chat_id}/files/{file_id}: delete_attachment; 204; chat_not_found,
+    """DELETE /v1/chats/{chat_id}/files/{file_id}: delete_file; 204; chat_not_found,
     chat_file_not_found."""
-    await delete_attachment(ports, user_id_of(request), chat_id_of(request), file_id_of(request))
+    await delete_file(ports, user_id_of(request), chat_id_of(request), file_id_of(request))
     return Response(status_code=204)
 
 

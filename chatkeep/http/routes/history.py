@@ -16,9 +16,9 @@ from chatkeep.http.operation import Body, Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.schemas import HistoryWritten
 from chatkeep.http.streaming import ReaderResponse
+from chatkeep.usecase.history.read import read_history
+from chatkeep.usecase.history.write import append_history, replace_history
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.read_history import read_history
-from chatkeep.usecase.write_history import append_history, replace_history
 
 MARKDOWN = "text/markdown; charset=utf-8"
 _HISTORY = Body(MARKDOWN, "The chat's history.md, byte for byte.")

@@ -23,9 +23,9 @@ from chatkeep.http.message_schemas import (
 )
 from chatkeep.http.operation import Operation, json_response
 from chatkeep.http.routes.chats import chat_id_of
-from chatkeep.usecase.append_messages import NewMessage, append_messages
+from chatkeep.usecase.messages.append import NewMessage, append_messages
+from chatkeep.usecase.messages.read import read_messages
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.read_messages import read_messages
 
 MAX_MESSAGES_BODY_BYTES = 16 * 1024 * 1024
 _PATH = "/v1/chats/{chat_id}/messages"

@@ -11,8 +11,8 @@ from chatkeep.http.routes.chats import chat_id_of
 from chatkeep.http.routes.files import page_request
 from chatkeep.http.schemas import SandboxOut, SandboxPut
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.rescan_chat import rescan_chat
-from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
+from chatkeep.usecase.sandbox.rescan import rescan_chat
+from chatkeep.usecase.sandbox.session import end_sandbox, get_sandbox, start_sandbox
 
 
 async def put_sandbox(request: Request, ports: Ports) -> Response:

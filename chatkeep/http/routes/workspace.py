@@ -7,10 +7,10 @@ from chatkeep.http.bodies import read_json
 from chatkeep.http.identity import user_id_of
 from chatkeep.http.operation import Operation, json_response
 from chatkeep.http.schemas import WorkspaceOut, WorkspacePut
-from chatkeep.usecase.delete_workspace import delete_workspace
-from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.get_workspace import get_workspace
 from chatkeep.usecase.ports import Ports
+from chatkeep.usecase.workspace.delete import delete_workspace
+from chatkeep.usecase.workspace.ensure import ensure_workspace
+from chatkeep.usecase.workspace.get import get_workspace
 
 
 async def put_workspace(request: Request, ports: Ports) -> Response:

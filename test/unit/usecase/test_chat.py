@@ -12,12 +12,12 @@ from chatkeep.domain.errors import (
 )
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.delete_chat import delete_chat
-from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.get_chat import get_chat
-from chatkeep.usecase.list_chats import list_chats
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.chats.delete import delete_chat
+from chatkeep.usecase.chats.get import get_chat
+from chatkeep.usecase.chats.listing import list_chats
 from chatkeep.usecase.ports import Ports
+from chatkeep.usecase.workspace.ensure import ensure_workspace
 from test.conftest import FakeClock
 
 

@@ -7,12 +7,12 @@ from contextlib import aclosing
 import pytest
 
 from chatkeep.domain.errors import ChatNotFoundError, InvalidHistoryError
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.get_chat import get_chat
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.chats.get import get_chat
+from chatkeep.usecase.history.read import read_history
+from chatkeep.usecase.history.write import append_history, replace_history
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.read_history import read_history
-from chatkeep.usecase.write_history import append_history, replace_history
+from chatkeep.usecase.workspace.ensure import ensure_workspace
 
 
 async def chunks(*parts: bytes) -> AsyncIterator[bytes]:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatkeep.domain.message import ROLES, Message, render_block
-from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
+from chatkeep.usecase.messages.scan import BufferedReads, blocks_backward
 from test.memory_reader import MemoryReader
 
 AT = datetime(2026, 11, 27, tzinfo=UTC)

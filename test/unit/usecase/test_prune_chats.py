@@ -3,12 +3,12 @@ from __future__ import annotations
 import uuid
 
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.delete_chat import DELETE_BATCH
-from chatkeep.usecase.ensure_workspace import ensure_workspace
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.chats.delete import DELETE_BATCH
+from chatkeep.usecase.chats.prune import prune_chats
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.prune_chats import prune_chats
-from chatkeep.usecase.sandbox_session import start_sandbox
+from chatkeep.usecase.sandbox.session import start_sandbox
+from chatkeep.usecase.workspace.ensure import ensure_workspace
 from test.conftest import FakeClock
 
 

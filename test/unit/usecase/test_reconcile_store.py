@@ -12,12 +12,12 @@ import pytest
 
 from chatkeep.domain.errors import InsufficientStorageError
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.ensure_workspace import ensure_workspace
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.files.upload import upload_files
 from chatkeep.usecase.ports import Ports, ScannedFile
-from chatkeep.usecase.reconcile_store import reconcile_store
-from chatkeep.usecase.sandbox_session import start_sandbox
-from chatkeep.usecase.upload_attachments import upload_attachments
+from chatkeep.usecase.sandbox.session import start_sandbox
+from chatkeep.usecase.store.startup import reconcile_store
+from chatkeep.usecase.workspace.ensure import ensure_workspace
 from test.conftest import FakeClock
 from test.unit.usecase.test_attachments import file, incoming
 
@@ -30,7 +30,7 @@ async def chat_with_files(ports: Ports, *names: str) -> tuple[uuid.UUID, uuid.UU
     workspace, _, _ = await ensure_workspace(ports, user, None)
     chat = await create_chat(ports, user, None)
     files = [file(name, b"0123456789") for name in names]
-    await upload_attachments(ports, user, chat.chat_id, incoming(*files))
+    await upload_files(ports, user, chat.chat_id, incoming(*files))
     assert isinstance(ports.storage, FileSystemChatStorage)
     return user, chat.chat_id, ports.storage.chat_dir(workspace.workspace_id, chat.chat_id)
 

@@ -6,12 +6,12 @@ import pytest
 
 from chatkeep.domain.errors import ChatHasActiveSandboxError, SandboxSessionNotFoundError
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.attachments import list_attachments
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.get_workspace import get_workspace
+from chatkeep.usecase.chats.create import create_chat
+from chatkeep.usecase.files.listing import list_files
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.sandbox_session import end_sandbox, get_sandbox, start_sandbox
+from chatkeep.usecase.sandbox.session import end_sandbox, get_sandbox, start_sandbox
+from chatkeep.usecase.workspace.ensure import ensure_workspace
+from chatkeep.usecase.workspace.get import get_workspace
 from test.conftest import FakeClock
 
 
@@ -48,7 +48,7 @@ async def test_ending_a_session_rescans(ports: Ports) -> None:
     directory = ports.storage.chat_dir(workspace.workspace_id, chat.chat_id)
     (directory / "out.txt").write_bytes(b"12345")
     await end_sandbox(ports, user, chat.chat_id)
-    (adopted,) = (await list_attachments(ports, user, chat.chat_id)).files
+    (adopted,) = (await list_files(ports, user, chat.chat_id)).files
     assert adopted.name.value == "out.txt"
     assert adopted.size_bytes == 5
     assert (await get_workspace(ports, user))[1].used_bytes == 5

@@ -10,11 +10,11 @@ import pytest
 from chatkeep.domain.errors import ChatHasActiveSandboxError, WorkspaceNotFoundError
 from chatkeep.domain.sandbox import SandboxSession
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from chatkeep.usecase.create_chat import create_chat
-from chatkeep.usecase.delete_workspace import delete_workspace
-from chatkeep.usecase.ensure_workspace import ensure_workspace
-from chatkeep.usecase.get_workspace import get_workspace
+from chatkeep.usecase.chats.create import create_chat
 from chatkeep.usecase.ports import Ports
+from chatkeep.usecase.workspace.delete import delete_workspace
+from chatkeep.usecase.workspace.ensure import ensure_workspace
+from chatkeep.usecase.workspace.get import get_workspace
 from test.conftest import FakeClock
 
 

@@ -10,7 +10,7 @@ from chatkeep.domain.errors import (
     WorkspaceNotFoundError,
 )
 from chatkeep.usecase.access import find_workspace, workspace_lock
-from chatkeep.usecase.delete_chat import DELETE_BATCH, delete_chats_in_held_workspace
+from chatkeep.usecase.chats.delete import DELETE_BATCH, delete_chats_in_held_workspace
 from chatkeep.usecase.expiry import end_expired_sessions
 from chatkeep.usecase.ports import Ports
 

@@ -33,7 +33,7 @@ from chatkeep.domain.errors import (
 from chatkeep.domain.workspace import Workspace
 from chatkeep.usecase.access_keys import chat_lock
 from chatkeep.usecase.ports import Ports, StoredDir
-from chatkeep.usecase.reconcile import adopt_files, refresh_files
+from chatkeep.usecase.store.reconcile import adopt_files, refresh_files
 
 
 @dataclass

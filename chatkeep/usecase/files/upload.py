@@ -27,7 +27,7 @@ class IncomingFile:
     expected_sha256: str | None = None
 
 
-async def upload_attachments(
+async def upload_files(
     ports: Ports,
     user_id: UUID,
     chat_id: UUID,

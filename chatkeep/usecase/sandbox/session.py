@@ -16,7 +16,7 @@ from chatkeep.domain.sandbox import MAX_LEASE_SECONDS, SandboxSession
 from chatkeep.usecase.access import chat_lock, find_chat, workspace_lock
 from chatkeep.usecase.expiry import end_expired_session
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.reconcile import reconcile_chat
+from chatkeep.usecase.store.reconcile import reconcile_chat
 
 MAX_SANDBOX_ID_CHARS = 200
 

@@ -4,9 +4,9 @@ from uuid import UUID
 
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.file_pages import FilePage, PageRequest, page_of_files
+from chatkeep.usecase.files.pages import FilePage, PageRequest, page_of_files
 from chatkeep.usecase.ports import Ports
-from chatkeep.usecase.reconcile import reconcile_chat
+from chatkeep.usecase.store.reconcile import reconcile_chat
 
 
 async def rescan_chat(

@@ -8,8 +8,8 @@ from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.workspace import Workspace, WorkspaceUsage
 from chatkeep.usecase.access import workspace_lock
 from chatkeep.usecase.expiry import end_expired_sessions
-from chatkeep.usecase.get_workspace import usage_of
 from chatkeep.usecase.ports import Ports
+from chatkeep.usecase.workspace.get import usage_of
 
 
 async def ensure_workspace(

@@ -8,7 +8,7 @@ from chatkeep.domain.limits import MAX_STORED_INTEGER
 from chatkeep.domain.message import BlockRef, Message
 from chatkeep.usecase.access import find_chat
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
+from chatkeep.usecase.messages.scan import BufferedReads, blocks_backward
 from chatkeep.usecase.ports import Ports
 
 DEFAULT_LIMIT = 20

@@ -11,7 +11,7 @@ from chatkeep.domain.message import Message, Role, render_block
 from chatkeep.usecase.access import find_chat, writing_chat
 from chatkeep.usecase.access_keys import messages_lock
 from chatkeep.usecase.expiry import end_expired_session
-from chatkeep.usecase.message_scan import BufferedReads, blocks_backward
+from chatkeep.usecase.messages.scan import BufferedReads, blocks_backward
 from chatkeep.usecase.ports import Ports
 
 # Another writer (a plain append, a replace, a sandbox) may move the history between

@@ -1,0 +1,1 @@
+"""Sandbox sessions: `PUT`, `GET`, `DELETE /v1/chats/{chat_id}/sandbox`, `POST …/rescan`."""

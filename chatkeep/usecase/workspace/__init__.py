@@ -1,0 +1,1 @@
+"""The caller's workspace: `PUT`, `GET` and `DELETE /v1/workspace`."""
