@@ -35,7 +35,9 @@ def rates(server: RunningServer, ops: int) -> tuple[float, float]:
     """Uploads per second and appends per second through `server`."""
     user = {"X-User-Id": str(uuid.uuid4())}
     client = httpx.Client(base_url=server.url, headers=user, timeout=60)
-    client.put("/v1/workspace", json={"quota_bytes": 2**40}).raise_for_status()
+    client.put(
+        "/v1/workspace", json={"quota_bytes": 2**40, "quota_inodes": 2**40}
+    ).raise_for_status()
     chats = [client.post("/v1/chats", json={}).json()["chat_id"] for _ in range(WORKERS)]
     share = ops // WORKERS
 

@@ -36,7 +36,9 @@ ROUTES = ("GET /v1/workspace", "POST /v1/chats/{id}/history (200 B)")
 def prepare(server: Chatkeep, user: dict[str, str]) -> dict[str, tuple[str, str, str | None]]:
     """A workspace and a chat on `server`: each route's (url, method, body) for wrk."""
     with httpx.Client(base_url=server.url, headers=user, timeout=60) as api:
-        api.put("/v1/workspace", json={"quota_bytes": 2**50}).raise_for_status()
+        api.put(
+            "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
+        ).raise_for_status()
         chat_id = api.post("/v1/chats", json={}).json()["chat_id"]
     return {
         ROUTES[0]: (f"{server.url}/v1/workspace", "GET", None),

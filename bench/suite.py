@@ -93,8 +93,12 @@ class Bench:
         if self.nginx is not None:
             os.link(self.source, self.workdir / "nginx" / "root" / "big.bin")
         self.api = httpx.Client(base_url=self.chatkeep.url, headers=self.user, timeout=600)
-        self.api.put("/v1/workspace", json={"quota_bytes": 2**50}).raise_for_status()
-        self.api.put("/v1/workspace", headers=self.creator).raise_for_status()
+        self.api.put(
+            "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
+        ).raise_for_status()
+        self.api.put(
+            "/v1/workspace", headers=self.creator, json={"quota_inodes": 2**40}
+        ).raise_for_status()
         self.chat_id = self.new_chat()
         with open(self.source, "rb") as big:
             stored = self.api.post(f"{self.files}?name=big.bin", content=big)
@@ -103,7 +107,9 @@ class Bench:
         small = self.api.post(f"{self.files}?name=small.txt", content=b"x" * 1024)
         self.small_id = small.json()["files"][0]["file_id"]
         with httpx.Client(base_url=self.quiet.url, headers=self.user, timeout=60) as quiet:
-            quiet.put("/v1/workspace", json={"quota_bytes": 2**50}).raise_for_status()
+            quiet.put(
+                "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
+            ).raise_for_status()
             self.quiet_chat_id = quiet.post("/v1/chats", json={}).json()["chat_id"]
 
     def new_chat(self) -> str:
@@ -248,9 +254,9 @@ class Bench:
         client = httpx.Client(
             base_url=self.chatkeep.url, headers={"X-User-Id": str(uuid.uuid4())}, timeout=600
         )
-        workspace_id = client.put("/v1/workspace", json={"quota_bytes": 2**50}).json()[
-            "workspace_id"
-        ]
+        workspace_id = client.put(
+            "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
+        ).json()["workspace_id"]
         chat_id = client.post("/v1/chats", json={}).json()["chat_id"]
         data = self.workdir / "chatkeep" / "data" / "workspaces" / workspace_id
         directory = data / "chats" / chat_id
