@@ -167,3 +167,15 @@ def interleaved_latency_ms(
         )
         for key, values in samples.items()
     }
+
+
+def wrk_with_cpu(
+    url: str, seconds: int, pid: int, headers: Mapping[str, str], method: str, body: str | None
+) -> tuple[float, float]:
+    """One wrk run against the server `pid`: its rate (requests per second) and the
+    server's CPU time per request (seconds). Raises AssertionError on a non-2xx answer."""
+    before = cpu_seconds(pid)
+    result = wrk(url, seconds, headers, method, body)
+    used = cpu_seconds(pid) - before
+    assert result.non_2xx == 0, (url, result)
+    return result.requests_per_s, used / result.requests

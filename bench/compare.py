@@ -48,11 +48,8 @@ def measure(source: Path, rounds: int, seconds: int) -> dict[str, dict[str, list
                 sample = {}
                 for name in order:
                     url, method, body = targets[name][route]
-                    started = clients.cpu_seconds(servers[name].pid)
-                    result = clients.wrk(url, seconds, user, method, body)
-                    used = clients.cpu_seconds(servers[name].pid) - started
-                    assert result.non_2xx == 0, (name, route, result)
-                    sample[name] = (result.requests_per_s, used / result.requests)
+                    pid = servers[name].pid
+                    sample[name] = clients.wrk_with_cpu(url, seconds, pid, user, method, body)
                 found[route]["rate"].append(sample["after"][0] / sample["before"][0])
                 found[route]["cpu"].append(sample["after"][1] / sample["before"][1])
     finally:
