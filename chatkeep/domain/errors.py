@@ -32,8 +32,8 @@ class WorkspaceQuotaExceededError(DomainError):
     ) -> None:
         """`unit` is what the quota counts: "bytes", or "inodes" (entries on disk)."""
         super().__init__(
-            f"the write needs {needed_bytes} more {unit} than the workspace quota "
-            f"of {quota_bytes} {unit} leaves"
+            f"the write needs {needed_bytes} more {_counted(needed_bytes, unit)} than the "
+            f"workspace quota of {quota_bytes} {_counted(quota_bytes, unit)} leaves"
         )
         self.workspace_id = workspace_id
         self.quota_bytes = quota_bytes
@@ -113,3 +113,8 @@ class ContentChangedError(Exception):
     """The file being served changed under its reader (a sandbox rewrote it in place): the
     response, already started, can only be aborted, never completed with bytes of two
     versions (contract 1.1, "Hostile trees and resource limits"). No status of its own."""
+
+
+def _counted(count: int, unit: str) -> str:
+    """`unit` ("bytes", "inodes") for `count` of them: singular for one."""
+    return unit.removesuffix("s") if count == 1 else unit

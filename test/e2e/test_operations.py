@@ -136,7 +136,34 @@ def test_a_malformed_head_is_answered_and_logged_with_a_request_id(tmp_path: Pat
     assert json.loads(body)["error"]["request_id"] == "bad-head-1"
     [line] = [line for line in json_lines(server) if line.get("request_id") == "bad-head-1"]
     assert (line["status"], line["route"], line["method"]) == (400, "unmatched", "POST")
+    assert line["bytes_out"] == len(body)
     assert 'chatkeep_http_requests_total{method="POST",route="unmatched",status="400"} 1.0' in (
+        metrics
+    )
+
+
+def test_a_request_line_the_parser_refuses_is_logged_without_a_method(tmp_path: Path) -> None:
+    """A request line refused before its target (an unknown method, garbage) is logged with
+    an empty method and path and counted under method "other", with the bytes of the JSON
+    body sent: not under whatever method the parser last held (it read DELETE)."""
+    with RunningServer(tmp_path / "data", "--log-format", "json") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        bodies = []
+        for line in (b"BREW7 / HTTP/1.1", b"GARBAGE"):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                raw.sendall(line + b"\r\nHost: x\r\n\r\n")
+                answer = b""
+                while chunk := raw.recv(65536):
+                    answer += chunk
+            bodies.append(answer.partition(b"\r\n\r\n")[2])
+        metrics = httpx.get(f"{server.url}/metrics").text
+        server.stop()
+    ids = [json.loads(body)["error"]["request_id"] for body in bodies]
+    lines = [line for line in json_lines(server) if line.get("request_id") in ids]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [("", "", 400)] * 2
+    assert [line["bytes_out"] for line in lines] == [len(body) for body in bodies]
+    assert 'method="DELETE"' not in metrics
+    assert 'chatkeep_http_requests_total{method="other",route="unmatched",status="400"} 2.0' in (
         metrics
     )
 

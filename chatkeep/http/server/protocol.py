@@ -232,12 +232,16 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         request_id, reported = refusal_request_id(
             self.cycle.scope if running and not self._reading_head else None, head, status
         )
+        answer = refusal(status, code, message, request_id)
         if not reported:
             took = perf_counter() - self._head_started
             url = self.url if self._reading_head else b""
+            body_bytes = len(answer) - answer.index(b"\r\n\r\n") - 4
             for record in self.recorders:
-                record(refused_exchange(self.parser, url, status, code, request_id, took))
-        return refusal(status, code, message, request_id)
+                record(
+                    refused_exchange(self.parser, url, status, code, request_id, took, body_bytes)
+                )
+        return answer
 
     def drop(self) -> None:
         """Closes the connection, its timers disarmed; a running request sees a disconnect

@@ -56,14 +56,18 @@ def refused_exchange(
     code: str,
     request_id: str,
     duration_s: float,
+    bytes_out: int,
 ) -> Exchange:
-    """The exchange of such an answer: the method as far as `parser` got and the path of
-    `url` (empty strings before they were read), no route, no user, no body bytes counted
-    (the answer's body is a few hundred bytes, not counted either)."""
-    try:
-        method = parser.get_method().decode("ascii")
-    except Exception:  # the request line did not parse that far
-        method = ""
+    """The exchange of such an answer, `bytes_out` its body's length: the method once the
+    request line was read as far as the target `url` (an empty method and path before:
+    the parser's method is not the request's until then), no route, no user, no request
+    body bytes counted."""
+    method = ""
+    if url:
+        try:
+            method = parser.get_method().decode("ascii")
+        except Exception:  # the request line did not parse that far
+            method = ""
     return Exchange(
         method=method,
         path=url.partition(b"?")[0].decode("latin-1"),
@@ -71,7 +75,7 @@ def refused_exchange(
         status=status.value,
         duration_s=duration_s,
         bytes_in=0,
-        bytes_out=0,
+        bytes_out=bytes_out,
         request_id=request_id,
         user_id=None,
         error_code=code,
