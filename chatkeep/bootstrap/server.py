@@ -18,7 +18,8 @@ from chatkeep.bootstrap.app import create_app
 from chatkeep.bootstrap.logs import configure_logging
 from chatkeep.bootstrap.metadata import MetadataError, database_directory
 from chatkeep.bootstrap.settings import Settings
-from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.protocol import GuardedHttpToolsProtocol
 from chatkeep.storage.disk import unwritable
 from chatkeep.storage.layout import written_directories
 

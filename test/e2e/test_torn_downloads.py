@@ -20,7 +20,8 @@ import pytest
 import uvicorn
 
 from chatkeep.http.app import build_app
-from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.protocol import GuardedHttpToolsProtocol
 from chatkeep.http.server.zerocopy import SENDFILE
 from chatkeep.usecase.ports import Ports
 from test.e2e.conftest import LiveChat

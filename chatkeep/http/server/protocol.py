@@ -17,18 +17,12 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 
 from chatkeep.http.observe import Recorder
-from chatkeep.http.server.connection_limits import (
-    ConnectionLimits,
-    ConnectionRefused,
-    HeadTooLarge,
-)
+from chatkeep.http.server.connection_limits import ConnectionLimits, ConnectionRefused, HeadTooLarge
 from chatkeep.http.server.extensions import abort_response, send_response_file
 from chatkeep.http.server.json_errors import JsonErrorsProtocol
 from chatkeep.http.server.linger import LingerOnClose
 from chatkeep.http.server.refusal import refusal, refusal_request_id, refused_exchange
 from chatkeep.http.server.zerocopy import ABORT, SENDFILE
-
-__all__ = ["ConnectionLimits", "GuardedHttpToolsProtocol"]
 
 
 class GuardedHttpToolsProtocol(JsonErrorsProtocol):
@@ -236,11 +230,9 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         if not reported:
             took = perf_counter() - self._head_started
             url = self.url if self._reading_head else b""
-            body_bytes = len(answer) - answer.index(b"\r\n\r\n") - 4
+            exchange = refused_exchange(self.parser, url, status, code, request_id, took, answer)
             for record in self.recorders:
-                record(
-                    refused_exchange(self.parser, url, status, code, request_id, took, body_bytes)
-                )
+                record(exchange)
         return answer
 
     def drop(self) -> None:

@@ -56,12 +56,12 @@ def refused_exchange(
     code: str,
     request_id: str,
     duration_s: float,
-    bytes_out: int,
+    answer: bytes,
 ) -> Exchange:
-    """The exchange of such an answer, `bytes_out` its body's length: the method once the
-    request line was read as far as the target `url` (an empty method and path before:
-    the parser's method is not the request's until then), no route, no user, no request
-    body bytes counted."""
+    """The exchange of such an `answer` (head and body; its body's bytes are counted): the
+    method once the request line was read as far as the target `url` (an empty method and
+    path before: the parser's method is not the request's until then), no route, no
+    user, no request body bytes counted."""
     method = ""
     if url:
         try:
@@ -75,7 +75,7 @@ def refused_exchange(
         status=status.value,
         duration_s=duration_s,
         bytes_in=0,
-        bytes_out=bytes_out,
+        bytes_out=len(answer) - answer.index(b"\r\n\r\n") - 4,
         request_id=request_id,
         user_id=None,
         error_code=code,

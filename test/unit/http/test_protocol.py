@@ -16,7 +16,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import RequestResponseCycle
 
-from chatkeep.http.server.protocol import ConnectionLimits, GuardedHttpToolsProtocol
+from chatkeep.http.server.connection_limits import ConnectionLimits
+from chatkeep.http.server.protocol import GuardedHttpToolsProtocol
 
 
 async def hello(request: Request) -> JSONResponse:
