@@ -9,6 +9,7 @@ reach).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -141,3 +143,18 @@ def built_chains(base: Path, depths: list[int], leaf: bytes) -> Iterator[dict[in
         yield {depth: base / str(depth) for depth in depths}
     finally:
         remove_tree(base)
+
+
+class FailingRmdir:
+    """`os`, except that rmdir of `name` fails with EPERM (as for an immutable one)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        return getattr(os, attribute)
+
+    def rmdir(self, path: str, *, dir_fd: int | None = None) -> None:
+        if path == self.name:
+            raise OSError(errno.EPERM, "injected", path)
+        os.rmdir(path, dir_fd=dir_fd)

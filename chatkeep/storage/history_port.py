@@ -82,10 +82,7 @@ class HistoryFiles:
         staged = await self.stage_history(
             workspace_id, chat_id, body, quota_bytes=quota_bytes, preconditions=preconditions
         )
-        try:
-            return await self.replace_staged_history(staged)
-        finally:
-            await self.discard_staged_history(staged)
+        return await self._write_then_discard(staged, append=False)
 
     async def append_history(
         self,
@@ -105,8 +102,13 @@ class HistoryFiles:
             preconditions=preconditions,
             append=True,
         )
+        return await self._write_then_discard(staged, append=True)
+
+    async def _write_then_discard(self, staged: StagedHistory, *, append: bool) -> HistoryVersion:
         try:
-            return await self.append_staged_history(staged)
+            if append:
+                return await self.append_staged_history(staged)
+            return await self.replace_staged_history(staged)
         finally:
             await self.discard_staged_history(staged)
 

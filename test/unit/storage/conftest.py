@@ -9,6 +9,7 @@ import pytest
 
 from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage.filesystem import FileSystemChatStorage
+from test.disk import remove_tree
 
 QUOTA = 1_000_000
 
@@ -19,6 +20,7 @@ async def storage(tmp_path: Path) -> AsyncIterator[FileSystemChatStorage]:
     await storage.start()
     yield storage
     await storage.close()
+    remove_tree(tmp_path / "data")  # trees deeper than shutil.rmtree goes: see remove_tree
 
 
 @pytest.fixture

@@ -4,32 +4,20 @@ resource limits")."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import stat
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from chatkeep.local.locks import LocalKeyedLocks
 from chatkeep.storage import removal
 from chatkeep.storage.filesystem import FileSystemChatStorage
-from test.disk import make_chain, make_wide, on_disk, remove_tree
+from test.disk import FailingRmdir, make_chain, make_wide, on_disk, remove_tree
 
 Chat = tuple[uuid.UUID, uuid.UUID]
-
-
-@pytest.fixture
-async def storage(tmp_path: Path) -> AsyncIterator[FileSystemChatStorage]:
-    storage = FileSystemChatStorage(tmp_path / "data", locks=LocalKeyedLocks())
-    await storage.start()
-    yield storage
-    await storage.close()
-    remove_tree(tmp_path / "data")  # deep trees: see remove_tree
 
 
 async def new_chat(storage: FileSystemChatStorage, workspace_id: uuid.UUID | None = None) -> Chat:
@@ -158,21 +146,6 @@ async def test_deleting_a_workspace_leaves_nothing(
     assert os.listdir(storage._layout.workspaces) == []
     assert os.listdir(storage._layout.tmp) == []
     assert untouched(host) == before
-
-
-class FailingRmdir:
-    """`os`, except that rmdir of `name` fails with EPERM (as for an immutable one)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(os, attribute)
-
-    def rmdir(self, path: str, *, dir_fd: int | None = None) -> None:
-        if path == self.name:
-            raise OSError(errno.EPERM, "injected", path)
-        os.rmdir(path, dir_fd=dir_fd)
 
 
 async def test_a_deletion_that_cannot_finish_still_deletes_the_chat(

@@ -3,7 +3,6 @@ the owner out; links unlinked and their targets untouched."""
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import resource
@@ -19,7 +18,7 @@ from chatkeep.storage import removal
 from chatkeep.storage.files import DIR_FLAGS
 from chatkeep.storage.removal import remove_entry, remove_leftover
 from chatkeep.storage.tree import TreeSize
-from test.disk import built_chains, make_chain, make_wide, on_disk
+from test.disk import FailingRmdir, built_chains, make_chain, make_wide, on_disk
 
 DEPTHS = [1, 2047, 2048, 2049, 5000]
 LEAF = b"leaf bytes"
@@ -163,21 +162,6 @@ def test_a_wide_tree_holds_few_descriptors(tmp_path: Path) -> None:
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     assert not top.exists()
-
-
-class FailingRmdir:
-    """`os`, except that rmdir of `name` fails with EPERM (as for an immutable one)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attribute: str) -> Any:
-        return getattr(os, attribute)
-
-    def rmdir(self, path: str, *, dir_fd: int | None = None) -> None:
-        if path == self.name:
-            raise OSError(errno.EPERM, "injected", path)
-        os.rmdir(path, dir_fd=dir_fd)
 
 
 def test_what_cannot_be_removed_at_start_up_is_logged_and_left(
