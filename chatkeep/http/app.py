@@ -79,5 +79,5 @@ def build_app(
     dispatch = Dispatch(OPERATIONS, service_routes, ports, Starlette(lifespan=lifespan), api_token)
     observed = ObservedApp(dispatch, recorders)
     if metrics is not None:
-        metrics.watch_in_flight(lambda: observed.in_flight)
+        metrics.watch_requests(lambda: observed.in_flight, observed.flush)
     return observed

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
 import orjson
@@ -75,48 +74,13 @@ def _json_text(value: Any, **options: Any) -> str:
     return orjson.dumps(value, **options).decode()
 
 
-def renderer(log_format: LogFormat, *, as_bytes: bool = False) -> Processor:
-    """The last processor: the event as one line of `log_format`, a str (bytes for JSON
-    `as_bytes`). Text puts FIRST_KEYS first."""
+def renderer(log_format: LogFormat) -> Processor:
+    """The last processor: the event as one line of `log_format`, a str. Text puts
+    FIRST_KEYS first."""
     if log_format == "json":
         # orjson: a tenth of the standard library's time on an access line; values of
         # other types as their str() rather than a failure to log.
-        return structlog.processors.JSONRenderer(
-            serializer=orjson.dumps if as_bytes else _json_text, default=str
-        )
+        return structlog.processors.JSONRenderer(serializer=_json_text, default=str)
     # key='value' (Python's repr): structlog's cheapest text renderer, a third of logfmt's
     # time on an access line (docs/021-operations.md).
     return structlog.processors.KeyValueRenderer(key_order=FIRST_KEYS, drop_missing=True)
-
-
-class KeyValueTemplate:
-    """structlog's KeyValueRenderer for one fixed list of keys: `render(values)` is the line
-    KeyValueRenderer makes of a dict of `keys`, in that order, holding `constants` and
-    `values` (one per other key): `key=repr(value)`, space-separated. The line is one
-    %-format made once, with the constants' reprs in it, where the renderer takes a step
-    of a Python generator, a concatenation and a repr per key: KeyValueRenderer alone cost
-    11% of a small request; this, a fifth of that (docs/021-operations.md;
-    test/unit/test_log_format.py pins the sameness). The values of `plain` keys are
-    strings whose repr is the string in single quotes (no quote, backslash or control
-    character: a timestamp, a route template), written without repr's scan."""
-
-    def __init__(
-        self,
-        keys: Sequence[str],
-        constants: Mapping[str, object] | None = None,
-        plain: Collection[str] = (),
-    ) -> None:
-        constants = constants or {}
-        if not all(key.isidentifier() for key in keys):
-            raise ValueError(f"keys must be identifiers: {keys}")
-        self._template = " ".join(_field(key, constants, plain) for key in keys)
-
-    def render(self, values: tuple[Any, ...]) -> str:
-        """The line of `values`, one per key that is not a constant, in the keys' order."""
-        return self._template % values
-
-
-def _field(key: str, constants: Mapping[str, object], plain: Collection[str]) -> str:
-    if key in constants:
-        return f"{key}={repr(constants[key]).replace('%', '%%')}"
-    return f"{key}='%s'" if key in plain else f"{key}=%r"

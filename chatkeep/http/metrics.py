@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import anyio.to_thread
 from prometheus_client import (
@@ -25,7 +25,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import choose_encoder
 
-from chatkeep.http.observe import KNOWN_METHODS, OTHER_METHOD, Exchange
+from chatkeep.http.observe import Exchange
 from chatkeep.http.request_series import RequestSeries
 
 log = logging.getLogger("chatkeep.metrics")
@@ -103,12 +103,16 @@ class Metrics:
             "Bytes available to the server on the data directory's filesystem.",
             registry=registry,
         )
+        self._flush: Callable[[], None] = _nothing
         self._free_bytes: Callable[[], int] | None = None
         self._active_sessions: Callable[[], Awaitable[int]] | None = None
 
-    def watch_in_flight(self, in_flight: Callable[[], float]) -> None:
-        """Makes the in-flight gauge read `in_flight()` at each scrape."""
+    def watch_requests(self, in_flight: Callable[[], float], flush: Callable[[], None]) -> None:
+        """Makes the in-flight gauge read `in_flight()` at each scrape, and each scrape
+        call `flush()` first, so that it counts every request ended before it (the
+        exchanges of a loop turn are recorded at its end: ObservedApp)."""
         self._in_flight.set_function(in_flight)
+        self._flush = flush
 
     def watch_state(
         self, *, free_bytes: Callable[[], int], active_sessions: Callable[[], Awaitable[int]]
@@ -117,18 +121,16 @@ class Metrics:
         directory's free bytes and `active_sessions()` the sandbox sessions active now."""
         self._free_bytes, self._active_sessions = free_bytes, active_sessions
 
-    def __call__(self, exchange: Exchange) -> None:
-        """Counts one exchange (a recorder for ObservedApp)."""
-        method, route = exchange.method, exchange.route
-        if method not in KNOWN_METHODS:
-            method = OTHER_METHOD
-        self._requests.observe(method, route, exchange.status, exchange.duration_s)
-        if route == UPLOAD_ROUTE and method == "POST":
-            self._uploaded.inc(exchange.bytes_in)
-        elif route == DOWNLOAD_ROUTE and method == "GET":
-            self._downloaded.inc(exchange.bytes_out)
-        if exchange.error_code == QUOTA_REFUSAL:
-            self._quota_refusals.inc()
+    def __call__(self, exchanges: Sequence[Exchange]) -> None:
+        """Counts `exchanges` (a recorder for ObservedApp)."""
+        self._requests.observe(exchanges)
+        for method, _, route, _, _, bytes_in, bytes_out, _, _, error_code in exchanges:
+            if route == UPLOAD_ROUTE and method == "POST":
+                self._uploaded.inc(bytes_in)
+            elif route == DOWNLOAD_ROUTE and method == "GET":
+                self._downloaded.inc(bytes_out)
+            if error_code == QUOTA_REFUSAL:
+                self._quota_refusals.inc()
 
     def observe_fsync(self, seconds: float) -> None:
         """Records one fsync's duration in seconds; thread-safe (called from the storage's
@@ -138,6 +140,7 @@ class Metrics:
     async def exposition(self, accept: str | None) -> tuple[bytes, str]:
         """The registry in the text format `accept` asks for (Prometheus text by default,
         OpenMetrics when asked), and its media type; the gauges of state read first."""
+        self._flush()
         if self._free_bytes is not None:
             free = anyio.to_thread.run_sync(self._free_bytes, abandon_on_cancel=True)
             self._free.set(await self._read(free))
@@ -152,3 +155,7 @@ class Metrics:
         except Exception as error:
             log.warning("a metric could not be read: %s", error or type(error).__name__)
             return math.nan
+
+
+def _nothing() -> None:
+    """No exchanges wait to be recorded (no app watched)."""

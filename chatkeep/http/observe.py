@@ -5,10 +5,14 @@ status, bytes, duration) goes to the access log and the metrics once the answer 
 
 It is a plain ASGI wrapper rather than Starlette middleware: it sits on every request, and
 the access log and metrics together must cost under a tenth of a small request
-(docs/021-operations.md has the figures)."""
+(docs/021-operations.md has the figures). So a request only notes its exchange; the
+exchanges that end in one turn of the event loop go to the recorders together, at the end
+of that turn, where each recorder handles them in one loop and writes once."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from time import perf_counter
 from typing import Any, NamedTuple
@@ -18,6 +22,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from chatkeep.http import request_context
 from chatkeep.http.dispatch import ROUTE_KEY
 from chatkeep.http.identity import USER_TEXT_KEY
+
+log = logging.getLogger("chatkeep")
 
 # The label of every path no route serves: labels by raw path would grow without bound.
 UNMATCHED = "unmatched"
@@ -52,7 +58,11 @@ class Exchange(NamedTuple):
     error_code: str | None
 
 
-Recorder = Callable[[Exchange], None]
+# Hears the exchanges that ended in one turn of the event loop, in the order they ended.
+Recorder = Callable[[Sequence[Exchange]], None]
+# A named tuple's own constructor is a Python function; tuple.__new__ makes the same
+# tuple in half the time, on every request (the fields in Exchange's order).
+_new_exchange = tuple.__new__
 
 
 def note_protocol_answer(scope: Any, status: int) -> None:
@@ -68,25 +78,53 @@ def add_sendfile_bytes(scope: Any, sent: int) -> None:
 
 class ObservedApp:
     """Wraps `app`: request ids always; the exchange of each request handed to every
-    recorder (access log, metrics), when there are any. The route template is the one
+    recorder (access log, metrics), when there are any, with the others that ended in the
+    same turn of the event loop, once that turn is over. The route template is the one
     the dispatch left in the scope (ROUTE_KEY), else "unmatched"."""
 
     def __init__(self, app: ASGIApp, recorders: Sequence[Recorder]) -> None:
         self._app = app
         self._recorders = tuple(recorders)
+        self._ended: list[Exchange] = []
+        self._flush_scheduled = False
         self.in_flight = 0
 
     def record(self, exchange: Exchange) -> None:
-        """Hands `exchange` to every recorder: also for answers the server protocol gives
-        without the app (a malformed head, too many connections)."""
-        for recorder in self._recorders:
-            recorder(exchange)
+        """Notes `exchange` for the recorders, like a request's own: also for answers the
+        server protocol gives without the app (a malformed head, too many connections)."""
+        if self._recorders:
+            self._ended.append(exchange)
+            self._schedule_flush()
+
+    def flush(self) -> None:
+        """Hands the exchanges noted so far to every recorder, now, in one sequence. Runs at
+        the end of each loop turn that noted one; a scrape of the metrics calls it first."""
+        ended, self._ended = self._ended, []
+        self._flush_scheduled = False
+        if ended:
+            for recorder in self._recorders:
+                try:
+                    recorder(ended)
+                except Exception:  # one failing (a closed stderr) must not stop the others
+                    log.exception("recording %d requests failed", len(ended))
+
+    def _schedule_flush(self) -> None:
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop in this thread: nothing would run the flush
+            self.flush()
+            return
+        self._flush_scheduled = True
+        loop.call_soon(self.flush)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """ASGI entry: gives the request its id (answered in a header) and reports it to the
         recorders (logs, metrics); other scopes pass through."""
         if scope["type"] != "http":
             await self._app(scope, receive, send)
+            self.flush()  # the lifespan has ended: the last exchanges go out now
             return
         context, token = request_context.begin(scope)
         id_header = (request_context.REQUEST_ID_HEADER, context.request_id.encode("ascii"))
@@ -122,10 +160,9 @@ class ObservedApp:
             await self._app(scope, counting_receive, counting_send)
         finally:
             self.in_flight -= 1
-            path = scope["path"]
-            exchange = Exchange(
+            exchange = (
                 scope["method"],
-                path,
+                scope["path"],
                 scope.get(ROUTE_KEY) or UNMATCHED,
                 # No answer started: the server answers 500 itself.
                 scope.get(PROTOCOL_STATUS_KEY) or status or 500,
@@ -136,8 +173,9 @@ class ObservedApp:
                 scope.get(USER_TEXT_KEY),
                 context.error_code,
             )
-            for recorder in self._recorders:
-                recorder(exchange)
+            self._ended.append(_new_exchange(Exchange, exchange))
+            if not self._flush_scheduled:
+                self._schedule_flush()
         request_context.end(token)  # as above: kept after a failure
 
 

@@ -10,11 +10,13 @@ the event loop's thread, where that was most of the metrics' cost on a small req
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
+
+from chatkeep.http.observe import KNOWN_METHODS, OTHER_METHOD, Exchange
 
 REQUESTS = "chatkeep_http_requests"
 DURATIONS = "chatkeep_http_request_duration_seconds"
@@ -39,15 +41,21 @@ class RequestSeries(Collector):
         self.bounds = tuple(buckets)
         self.series: dict[tuple[str, str], Series] = {}
 
-    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Counts one request answered `status` in `seconds`. Event loop only."""
-        series = self.series.get((method, route))
-        if series is None:
-            series = self.series[(method, route)] = Series(len(self.bounds) + 1)
-        series.by_status[status] = series.by_status.get(status, 0) + 1
-        # The first bound at or above `seconds`: Prometheus buckets are "less or equal".
-        series.buckets[bisect_left(self.bounds, seconds)] += 1
-        series.sum += seconds
+    def observe(self, exchanges: Iterable[Exchange]) -> None:
+        """Counts each exchange: one request of its method (or "other"), route and status,
+        that took its duration. Event loop only."""
+        bounds, all_series = self.bounds, self.series
+        for method, _, route, status, seconds, _, _, _, _, _ in exchanges:
+            if method not in KNOWN_METHODS:
+                method = OTHER_METHOD
+            series = all_series.get((method, route))
+            if series is None:
+                series = all_series[(method, route)] = Series(len(bounds) + 1)
+            by_status = series.by_status
+            by_status[status] = by_status.get(status, 0) + 1
+            # The first bound at or above `seconds`: Prometheus buckets are "less or equal".
+            series.buckets[bisect_left(bounds, seconds)] += 1
+            series.sum += seconds
 
     def collect(self) -> Iterator[Metric]:
         """The two metric families, as prometheus_client's registry asks at a scrape."""

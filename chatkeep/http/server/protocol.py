@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from functools import partial
 from http import HTTPStatus
 from time import perf_counter
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from chatkeep.http.observe import Recorder
+from chatkeep.http.observe import Exchange
 from chatkeep.http.server.connection_limits import ConnectionLimits, ConnectionRefused, HeadTooLarge
 from chatkeep.http.server.extensions import abort_response, send_response_file
 from chatkeep.http.server.json_errors import JsonErrorsProtocol
@@ -28,7 +29,7 @@ from chatkeep.http.server.zerocopy import ABORT, SENDFILE
 class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     limits: ClassVar[ConnectionLimits] = ConnectionLimits()
     # Hear the answers this protocol gives without the app (the access log, the metrics).
-    recorders: ClassVar[tuple[Recorder, ...]] = ()
+    recorders: ClassVar[tuple[Callable[[Exchange], None], ...]] = ()
 
     def __init__(
         self,
@@ -50,7 +51,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
 
     @classmethod
     def with_limits(
-        cls, limits: ConnectionLimits, record: Recorder | None = None
+        cls, limits: ConnectionLimits, record: Callable[[Exchange], None] | None = None
     ) -> type[GuardedHttpToolsProtocol]:
         """This protocol with `limits`; `record` hears each answer the protocol gives
         itself (a malformed or oversized head, a timeout, too many connections)."""
