@@ -19,7 +19,7 @@ from orjson import OPT_APPEND_NEWLINE as APPEND_NEWLINE
 from orjson import dumps
 
 from chatkeep.http.log_format import TIMESTAMP, LogFormat
-from chatkeep.http.observe import Exchange, Recorder
+from chatkeep.http.observe import ExchangeFields, Recorder
 
 KEYS = (
     "ts",
@@ -50,7 +50,7 @@ def access_log(log_format: LogFormat, stream: TextIO | None = None) -> Recorder:
     now = TIMESTAMP.now
     if log_format == "json":
 
-        def write_json(exchanges: Sequence[Exchange]) -> None:
+        def write_json(exchanges: Sequence[ExchangeFields]) -> None:
             ts = now()
             # What structlog's JSONRenderer with orjson (log_format.renderer) makes of
             # the line's dict, without the renderer's call around orjson.
@@ -80,7 +80,7 @@ def access_log(log_format: LogFormat, stream: TextIO | None = None) -> Recorder:
 
         return write_json
 
-    def write_text(exchanges: Sequence[Exchange]) -> None:
+    def write_text(exchanges: Sequence[ExchangeFields]) -> None:
         ts = now()
         # structlog's KeyValueRenderer line of KEYS (key=repr(value)), written out: an
         # f-string is the cheapest way Python has to make it (a %-format took a third

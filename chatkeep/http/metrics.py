@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import choose_encoder
 
-from chatkeep.http.observe import Exchange
+from chatkeep.http.observe import ExchangeFields
 from chatkeep.http.request_series import RequestSeries
 
 log = logging.getLogger("chatkeep.metrics")
@@ -124,7 +124,7 @@ class Metrics:
         directory's free bytes and `active_sessions()` the sandbox sessions active now."""
         self._free_bytes, self._active_sessions = free_bytes, active_sessions
 
-    def __call__(self, exchanges: Sequence[Exchange]) -> None:
+    def __call__(self, exchanges: Sequence[ExchangeFields]) -> None:
         """Counts `exchanges` (a recorder for ObservedApp)."""
         self._requests.observe(exchanges)
         # Transfers and refusals are rare among requests: looked for in C, counted in Python.

@@ -16,7 +16,7 @@ from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, M
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from chatkeep.http.observe import KNOWN_METHODS, OTHER_METHOD, Exchange
+from chatkeep.http.observe import KNOWN_METHODS, OTHER_METHOD, ExchangeFields
 
 REQUESTS = "chatkeep_http_requests"
 DURATIONS = "chatkeep_http_request_duration_seconds"
@@ -41,7 +41,7 @@ class RequestSeries(Collector):
         self.bounds = tuple(buckets)
         self.series: dict[tuple[str, str], Series] = {}
 
-    def observe(self, exchanges: Iterable[Exchange]) -> None:
+    def observe(self, exchanges: Iterable[ExchangeFields]) -> None:
         """Counts each exchange: one request of its method (or "other"), route and status,
         that took its duration. Event loop only."""
         bounds, all_series = self.bounds, self.series

@@ -10,7 +10,7 @@ import pytest
 from starlette.types import Message, Receive, Scope, Send
 
 from chatkeep.http.metrics import Metrics
-from chatkeep.http.observe import Exchange, ObservedApp
+from chatkeep.http.observe import Exchange, ExchangeFields, ObservedApp
 
 
 async def answer(scope: Scope, receive: Receive, send: Send) -> None:
@@ -24,13 +24,13 @@ async def answer(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 class Heard:
-    """A recorder that keeps each sequence it is handed."""
+    """A recorder that keeps each sequence it is handed, as named tuples."""
 
     def __init__(self) -> None:
         self.calls: list[list[Exchange]] = []
 
-    def __call__(self, exchanges: Sequence[Exchange]) -> None:
-        self.calls.append(list(exchanges))
+    def __call__(self, exchanges: Sequence[ExchangeFields]) -> None:
+        self.calls.append([Exchange._make(fields) for fields in exchanges])
 
 
 async def request(app: ObservedApp, path: str, body: bytes = b"") -> list[Message]:
@@ -95,7 +95,7 @@ async def test_a_failing_recorder_stops_neither_the_others_nor_later_turns(
     """A recorder that raises (a closed stderr) is logged; the other recorders hear the
     same exchanges, and the next turn's exchanges are handed over as usual."""
 
-    def broken(exchanges: Sequence[Exchange]) -> None:
+    def broken(exchanges: Sequence[ExchangeFields]) -> None:
         raise OSError("stderr is gone")
 
     heard = Heard()
