@@ -81,11 +81,15 @@ class Bench:
 
     def start(self) -> None:
         self.chatkeep = Chatkeep(self.workdir / "chatkeep")
-        # The same server without its access log and metrics: what they cost, in each round.
+        # What the access log and metrics cost, in each round: two more servers, with them
+        # (the defaults) and without, that serve only those loads. The first server has
+        # served the GiB transfers and everything else by then: measured against the quiet
+        # one, its history was part of the difference.
+        self.loud = Chatkeep(self.workdir / "loud", name=report.LOUD)
         self.quiet = Chatkeep(self.workdir / "quiet", *QUIET_FLAGS, name=report.QUIET)
         self.naive = NaiveStarlette(self.workdir / "naive")
         self.nginx = Nginx(self.workdir / "nginx") if Nginx.available() else None
-        peers = (self.nginx, self.naive, self.chatkeep, self.quiet)
+        peers = (self.nginx, self.naive, self.chatkeep, self.loud, self.quiet)
         self.peers = [p for p in peers if p is not None]
         for peer in self.peers:
             peer.start()
@@ -106,11 +110,15 @@ class Bench:
         self.big_id = stored.json()["files"][0]["file_id"]
         small = self.api.post(f"{self.files}?name=small.txt", content=b"x" * 1024)
         self.small_id = small.json()["files"][0]["file_id"]
-        with httpx.Client(base_url=self.quiet.url, headers=self.user, timeout=60) as quiet:
-            quiet.put(
-                "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
-            ).raise_for_status()
-            self.quiet_chat_id = quiet.post("/v1/chats", json={}).json()["chat_id"]
+        # Each paired server's URL and chat, by its name in the results.
+        self.paired: dict[str, tuple[str, str]] = {}
+        for name, server in ((report.LOUD, self.loud), (report.QUIET, self.quiet)):
+            with httpx.Client(base_url=server.url, headers=self.user, timeout=60) as paired:
+                paired.put(
+                    "/v1/workspace", json={"quota_bytes": 2**50, "quota_inodes": 2**40}
+                ).raise_for_status()
+                chat_id = paired.post("/v1/chats", json={}).json()["chat_id"]
+            self.paired[name] = (server.url, chat_id)
 
     def new_chat(self) -> str:
         created = self.api.post("/v1/chats", json={})
@@ -190,12 +198,15 @@ class Bench:
         for metric, (url, method, body, extra) in routes.items():
             runs = [("chatkeep", url)]
             if metric in report.QUIET_ROUTES:
-                # The same load on the quiet server, back to back, first every other round.
-                quiet = url.replace(ck, self.quiet.url).replace(self.chat_id, self.quiet_chat_id)
-                runs.insert(
-                    len(self.results.values[f"{metric}:rate"][report.QUIET]) % 2,
-                    (report.QUIET, quiet),
-                )
+                # The same load on the loud and the quiet server, back to back, the quiet
+                # one first every other round.
+                pair = [
+                    (name, url.replace(ck, server_url).replace(self.chat_id, chat_id))
+                    for name, (server_url, chat_id) in self.paired.items()
+                ]
+                if len(self.results.values[f"{metric}:rate"][report.QUIET]) % 2:
+                    pair.reverse()
+                runs += pair
             for system, target in runs:
                 result = clients.wrk(target, seconds, {**self.user, **extra}, method, body)
                 self.record_wrk(metric, system, result)

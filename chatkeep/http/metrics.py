@@ -82,7 +82,7 @@ class Metrics:
         )
         self._downloaded = Counter(
             "chatkeep_download_bytes",
-            f"Response body bytes sent by attachment downloads (GET {DOWNLOAD_ROUTE}).",
+            f"File bytes sent by attachment downloads (GET {DOWNLOAD_ROUTE}, 2xx answers).",
             registry=registry,
         )
         self._quota_refusals = Counter(
@@ -130,11 +130,11 @@ class Metrics:
         # Transfers and refusals are rare among requests: looked for in C, counted in Python.
         routes = set(map(_ROUTE, exchanges))
         if UPLOAD_ROUTE in routes or DOWNLOAD_ROUTE in routes:
-            for method, _, route, _, _, bytes_in, bytes_out, _, _, _ in exchanges:
+            for method, _, route, status, _, bytes_in, bytes_out, _, _, _ in exchanges:
                 if route == UPLOAD_ROUTE and method == "POST":
                     self._uploaded.inc(bytes_in)
-                elif route == DOWNLOAD_ROUTE and method == "GET":
-                    self._downloaded.inc(bytes_out)
+                elif route == DOWNLOAD_ROUTE and method == "GET" and 200 <= status < 300:
+                    self._downloaded.inc(bytes_out)  # the file's bytes, not an error's body
         refusals = list(map(_ERROR_CODE, exchanges)).count(QUOTA_REFUSAL)
         if refusals:
             self._quota_refusals.inc(refusals)

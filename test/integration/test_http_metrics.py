@@ -105,6 +105,26 @@ async def test_counters_move_with_traffic(client: httpx.AsyncClient, user: dict[
     assert value(await scrape(client), "chatkeep_sandbox_sessions_active") == 0
 
 
+async def test_error_bodies_on_the_content_route_are_not_downloads(
+    client: httpx.AsyncClient, user: dict[str, str]
+) -> None:
+    """Only a file's bytes count as downloaded: the JSON bodies of a 404 and a 416 on the
+    content route add nothing, a 206 adds its range."""
+    await client.put("/v1/workspace", headers=user)
+    chat = (await client.post("/v1/chats", headers=user)).json()["chat_id"]
+    files = f"/v1/chats/{chat}/files"
+    stored = await client.post(f"{files}?name=a.bin", headers=user, content=b"u" * 300)
+    content = f"{files}/{stored.json()['files'][0]['file_id']}/content"
+    missing = await client.get(f"{files}/{uuid.uuid4()}/content", headers=user)
+    assert missing.status_code == 404
+    beyond = await client.get(content, headers={**user, "Range": "bytes=900-"})
+    assert beyond.status_code == 416
+    assert value(await scrape(client), "chatkeep_download_bytes_total") == 0
+    part = await client.get(content, headers={**user, "Range": "bytes=0-9"})
+    assert part.status_code == 206
+    assert value(await scrape(client), "chatkeep_download_bytes_total") == 10
+
+
 async def test_no_raw_path_or_id_in_any_label(
     client: httpx.AsyncClient, user: dict[str, str]
 ) -> None:

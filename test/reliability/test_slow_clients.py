@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -144,6 +145,50 @@ def test_a_long_url_is_431(live: RunningServer) -> None:
     """A request line longer than the head limit gets 431."""
     received, _ = read_until_closed(raw_request(live.url, f"GET /{'u' * 20_000} HTTP/1.1\r\n"))
     assert error_code(received) == (431, "request_head_too_large")
+
+
+def test_a_pipelined_head_too_large_is_answered_after_the_request_before_it(
+    live: RunningServer,
+) -> None:
+    """A request, then in the same packet a head over the limit: the request gets its own
+    answer first, then the 431, then the connection closes (the 431 had been written at
+    once, in the place of the first answer, which was lost)."""
+    first = "GET /healthz HTTP/1.1\r\nHost: chatkeep\r\n\r\n"
+    second = f"GET /healthz HTTP/1.1\r\nHost: chatkeep\r\nX-Big: {'b' * 20_000}\r\n"
+    received, _ = read_until_closed(raw_request(live.url, first + second))
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), received[:200]
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    assert json.loads(rest[:length]) == {"status": "ok"}
+    assert error_code(rest[length:]) == (431, "request_head_too_large")
+
+
+def test_a_head_timeout_waits_for_the_download_being_sent(
+    chat: LiveChat, live: RunningServer
+) -> None:
+    """A download read slowly, with the start of a next head sent behind its request: the
+    head's timeout (1 s) runs out while the file is still being sent, and its 408 comes
+    after the whole file, never inside it."""
+    size = 16 * 1024 * 1024
+    stored = chat.upload_mib("big.bin", 16)
+    head = chat.download_head(stored["file_id"]) + "\r\nGET /healthz HTTP/1.1\r\nHost: x"
+    parts = urlsplit(live.url)
+    connection = socket.socket()
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    connection.settimeout(10)
+    connection.connect((parts.hostname, parts.port))
+    connection.sendall(head.encode() + b"\r\n")
+    received = bytearray()
+    started = time.monotonic()
+    while chunk := connection.recv(65536):
+        received += chunk
+        if len(received) < size:
+            time.sleep(0.004)  # about 16 MB in 1.5 s or more: past the head timeout
+    assert time.monotonic() - started > 1.2
+    answer, _, rest = bytes(received).partition(b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert rest[:size] == b"d" * size
+    assert error_code(rest[size:]) == (408, "request_timeout")
 
 
 def test_a_head_within_the_limits_is_served(chat: LiveChat) -> None:

@@ -130,6 +130,17 @@ class JsonErrorsProtocol(HttpToolsProtocol):
         else:
             self._refusal_after = answer
 
+    def _refuse_head(self, answer: bytes) -> None:
+        """Writes `answer`, refusing the head being read, and closes the connection: at
+        once when no response is on its way, else after the responses to the requests
+        before it, so that it neither lands inside one (a download being sent) nor takes
+        the place of one (a pipelined request's)."""
+        if self.cycle is None or self._all_answered():
+            self._write_and_drop(answer)
+            return
+        self._stop_reading()
+        self._refusal_after = answer
+
     def on_response_complete(self) -> None:
         """uvicorn's; then a refusal waiting for the responses before it goes out."""
         super().on_response_complete()

@@ -42,10 +42,8 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         self._send_timer: asyncio.TimerHandle | None = None
         self._reading_head = False
-        self._head_bytes = 0
-        self._partial_head_bytes = 0
-        self._head_too_large = False
-        self._over_capacity = False
+        self._head_bytes = self._partial_head_bytes = 0
+        self._head_too_large = self._over_capacity = False
         self._linger: LingerOnClose | None = None
         self._head_started = perf_counter()
 
@@ -176,7 +174,8 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
             f"the request head is limited to {self.limits.max_head_bytes} bytes "
             f"and {self.limits.max_headers} headers"
         )
-        self._refuse(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "request_head_too_large", message)
+        status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+        self._refuse_head(self._refusal(status, "request_head_too_large", message))
 
     def _announces_body(self) -> bool:
         return any(
@@ -192,7 +191,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         self._timer = None
         if self._reading_head:
             message = f"the request head did not arrive within {self.limits.head_timeout} s"
-            self._refuse(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message)
+            self._refuse_head(self._refusal(HTTPStatus.REQUEST_TIMEOUT, "request_timeout", message))
         else:
             self.drop()
 
