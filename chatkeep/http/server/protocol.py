@@ -70,8 +70,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        """uvicorn's; drops what arrives while lingering, and counts a head's bytes across
-        chunks."""
+        """uvicorn's; drops what arrives while lingering, counts a head's bytes across chunks."""
         if self._linger is not None and self._linger.lingering:
             self._linger.drop(data)
             return
@@ -210,8 +209,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
     def _send_timed_out(self) -> None:
         self._send_timer = None
         self.drop()
-        # close() would wait for the client to read what is buffered, which it does not.
-        self.transport.abort()
+        self.transport.abort()  # the client reads nothing: no waiting for it to (drop())
 
     def _refuse(self, status: HTTPStatus, code: str, message: str) -> None:
         self._write_and_drop(self._refusal(status, code, message))
@@ -228,18 +226,20 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         )
         answer = refusal(status, code, message, request_id)
         if not reported:
-            took = perf_counter() - self._head_started
-            url = self.url if self._reading_head else b""
+            url, took = self.url if self._reading_head else b"", perf_counter() - self._head_started
             exchange = refused_exchange(self.parser, url, status, code, request_id, took, answer)
             for record in self.recorders:
                 record(exchange)
         return answer
 
     def drop(self) -> None:
-        """Closes the connection, its timers disarmed; a running request sees a disconnect
-        at once."""
+        """Closes the connection; a running request sees a disconnect at once. What is left
+        to send (a refusal) has the send timeout to go out, then the connection is aborted:
+        closing waits for the client to read it, and one that reads nothing held it open."""
         self._disarm()
         super().drop()
+        if self.transport.get_write_buffer_size():
+            self._timer = self.loop.call_later(self.limits.send_timeout, self.transport.abort)
 
     def _arm(self, delay: float, callback: Any) -> None:
         self._disarm()
