@@ -178,6 +178,28 @@ def test_a_refused_pipelined_request_is_answered_after_the_ones_before_it(
     assert json.loads(answers[2][2])["error"]["code"] == "invalid_request"
 
 
+def test_a_pipelined_request_with_a_broken_body_is_answered_after_the_ones_before_it(
+    live: RunningServer, chat: LiveChat
+) -> None:
+    """Two good requests then an upload whose chunked body is broken, in one packet: the two
+    get their answers, in order, then the upload its JSON 400, then the connection closes;
+    nothing is stored (the 400 had been written at once, in place of both answers)."""
+    good = f"GET /v1/chats/{chat.chat_id} HTTP/1.1\r\n".encode() + user_head(chat) + b"\r\n"
+    upload = (
+        f"POST {chat.files_url}?name=broken.bin HTTP/1.1\r\n".encode()
+        + user_head(chat)
+        + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n"
+    )
+    received = exchange(live, good + b"GET /healthz HTTP/1.1\r\n" + HOST + b"\r\n" + upload)
+    answers = responses(received)
+    assert [status for status, _, _ in answers] == [200, 200, 400]
+    assert json.loads(answers[0][2])["chat_id"] == chat.chat_id
+    assert json.loads(answers[1][2]) == {"status": "ok"}
+    assert json.loads(answers[2][2])["error"]["code"] == "invalid_request"
+    listed = chat.client.get(chat.files_url, headers=chat.headers).json()
+    assert listed["files"] == []
+
+
 @pytest.mark.parametrize(
     "upgrade",
     [

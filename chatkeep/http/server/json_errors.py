@@ -9,7 +9,8 @@ these places, each covered here or in the protocol:
   (both Content-Length and Transfer-Encoding, two Content-Lengths, a Transfer-Encoding that
   does not end in chunked, obsolete line folding, bare LF) or a chunk of the body: a JSON
   `400 invalid_request` naming the parser's reason; in order after the responses to the
-  requests before it, when they were pipelined.
+  requests before it, when they were pipelined (a pipelined request whose body is broken
+  is never run).
 - `send_500_response`: the application raised before its response started, or returned
   without one: a JSON `500 internal_error`.
 - `service_unavailable`: only with `limit_concurrency`, which chatkeep does not set; the
@@ -117,6 +118,12 @@ class JsonErrorsProtocol(HttpToolsProtocol):
         answer = self._refusal(HTTPStatus.BAD_REQUEST, "invalid_request", message)
         cycle = self.cycle
         in_body = cycle is not None and cycle.more_body
+        if in_body and self._unqueue(cycle):
+            # A pipelined request whose body is broken: its app never runs, and the answers
+            # to the requests before it go out before its refusal.
+            self._stop_reading()
+            self._refusal_after = answer
+            return
         if cycle is None or (in_body and not cycle.response_started) or self._all_answered():
             self._write_and_drop(answer)
             return
@@ -143,9 +150,21 @@ class JsonErrorsProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         """uvicorn's; then a refusal waiting for the responses before it goes out."""
+        # Responses end in the order of their requests: with none queued, this one was the
+        # last before the refusal.
+        last = not self.pipeline
         super().on_response_complete()
-        if self._refusal_after is not None and self._all_answered():
+        if self._refusal_after is not None and last:
             self._write_and_drop(self._refusal_after)
+
+    def _unqueue(self, cycle: RequestResponseCycle | None) -> bool:
+        """Takes `cycle` out of the queue of pipelined requests, so that its app never runs;
+        False when it is not queued (it runs, or has run)."""
+        for queued in self.pipeline:
+            if queued[0] is cycle:
+                self.pipeline.remove(queued)
+                return True
+        return False
 
     def _decline_upgrade(self) -> None:
         """No protocol but HTTP/1.1 is served: the request is answered as a plain one, then
