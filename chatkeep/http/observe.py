@@ -60,7 +60,7 @@ class Exchange(NamedTuple):
 
 # An exchange as recorders receive it: Exchange's fields, in its order, in a plain tuple.
 # One is made on every request, and a named tuple took 1,200 more instructions than the
-# tuple (docs/021-operations.md); recorders read the fields by unpacking.
+# tuple (docs/benchmarks.md); recorders read the fields by unpacking.
 ExchangeFields = tuple[str, str, str, int, float, int, int, str, str | None, str | None]
 # Hears the exchanges that ended in one turn of the event loop, in the order they ended.
 Recorder = Callable[[Sequence[ExchangeFields]], None]
