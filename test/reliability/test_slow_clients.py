@@ -191,6 +191,47 @@ def test_a_head_timeout_waits_for_the_download_being_sent(
     assert error_code(rest[size:]) == (408, "request_timeout")
 
 
+def test_a_pipelined_broken_body_waits_for_a_slow_download_without_a_body_timeout(
+    chat: LiveChat, live: RunningServer
+) -> None:
+    """A request, a download read slowly, then an upload whose chunked body is broken, in
+    one packet: both answers arrive whole and in order, then the upload's 400. The broken
+    body is no longer awaited, so no body timeout (1 s) fires while the download goes out
+    (its 408 had landed inside the file)."""
+    size = 8 * 1024 * 1024
+    stored = chat.upload_mib("slow.bin", 8)
+    user = f"X-User-Id: {chat.headers['X-User-Id']}\r\n"
+    broken = f"POST {chat.files_url}?name=broken.bin HTTP/1.1\r\nHost: chatkeep\r\n{user}"
+    head = (
+        "GET /healthz HTTP/1.1\r\nHost: chatkeep\r\n\r\n"
+        + chat.download_head(stored["file_id"])
+        + "\r\n"
+        + broken
+        + "Transfer-Encoding: chunked\r\n\r\nzz\r\n"
+    )
+    parts = urlsplit(live.url)
+    connection = socket.socket()
+    connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    connection.settimeout(10)
+    connection.connect((parts.hostname, parts.port))
+    connection.sendall(head.encode())
+    received = bytearray()
+    started = time.monotonic()
+    while chunk := connection.recv(65536):
+        received += chunk
+        time.sleep(0.012)  # 8 MB in 64 KiB reads: 1.5 s or more, past the body timeout
+    assert time.monotonic() - started > 1.1
+    first, _, rest = bytes(received).partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200")
+    length = int(first.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    answer, _, rest = rest[length:].partition(b"\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert rest[:size] == b"d" * size
+    assert error_code(rest[size:]) == (400, "invalid_request")
+    listed = chat.client.get(chat.files_url, headers=chat.headers).json()["files"]
+    assert [f["name"] for f in listed] == ["slow.bin"]
+
+
 def test_a_refusal_held_for_a_client_that_reads_nothing_does_not_hold_the_connection(
     chat: LiveChat, live: RunningServer
 ) -> None:

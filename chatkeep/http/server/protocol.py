@@ -134,8 +134,7 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         super().on_message_complete()
 
     def send_400_response(self, msg: str) -> None:
-        """uvicorn's 400, but 431 for a head too large, and nothing for a connection being
-        refused."""
+        """uvicorn's 400, but 431 for a head too large, nothing for a connection refused."""
         if self._over_capacity:
             return
         if self._head_too_large:
@@ -183,8 +182,9 @@ class GuardedHttpToolsProtocol(JsonErrorsProtocol):
         )
 
     def _waiting_for_body(self) -> bool:
-        cycle = self.cycle
-        return cycle is not None and cycle.more_body and not self._reading_head
+        # Not once reading stopped: a refused request's body is no longer awaited.
+        cycle, reading = self.cycle, not (self._reading_head or self._stopped_reading)
+        return cycle is not None and cycle.more_body and reading
 
     def _head_timed_out(self) -> None:
         self._timer = None
