@@ -119,32 +119,32 @@ class JsonErrorsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         in_body = cycle is not None and cycle.more_body
         if in_body and self._unqueue(cycle):
-            # A pipelined request whose body is broken: its app never runs, and the answers
-            # to the requests before it go out before its refusal.
-            self._stop_reading()
-            self._refusal_after = answer
-            return
-        if cycle is None or (in_body and not cycle.response_started) or self._all_answered():
+            # A pipelined request whose body is broken: its app never runs, and its refusal
+            # follows the answers to the requests before it.
+            self._refuse_after_answers(answer)
+        elif not in_body:
+            self._refuse_head(answer)
+        elif not cycle.response_started or self._all_answered():
             self._write_and_drop(answer)
-            return
-        # A response is on its way: the refusal must not land inside it, nor take the place
-        # of the answer to a pipelined request before it (uvicorn wrote it at once). It
-        # follows them, unless it is about the body of a request whose answer has started,
-        # and the connection closes.
-        self._stop_reading()
-        if in_body:
-            cycle.keep_alive = False
         else:
-            self._refusal_after = answer
+            # About the body of a request whose answer has started: that answer ends, then
+            # the connection closes.
+            self._stop_reading()
+            cycle.keep_alive = False
 
     def _refuse_head(self, answer: bytes) -> None:
         """Writes `answer`, refusing the head being read, and closes the connection: at
         once when no response is on its way, else after the responses to the requests
         before it, so that it neither lands inside one (a download being sent) nor takes
-        the place of one (a pipelined request's)."""
+        the place of one (a pipelined request's; uvicorn wrote it at once)."""
         if self.cycle is None or self._all_answered():
             self._write_and_drop(answer)
-            return
+        else:
+            self._refuse_after_answers(answer)
+
+    def _refuse_after_answers(self, answer: bytes) -> None:
+        """Reads nothing more; `answer` goes out, and the connection closes, once the
+        responses on their way have ended (on_response_complete)."""
         self._stop_reading()
         self._refusal_after = answer
 
